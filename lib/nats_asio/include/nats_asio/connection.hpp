@@ -1,0 +1,144 @@
+// A connection to a NATS server or cluster as an Asio I/O object.
+//
+// Thread safety: distinct objects are independent; one object's operations
+// must be started from its executor (use a strand on a multi-threaded
+// io_context). Completion handlers always run on their associated executor,
+// never on a nats.c thread, and never inside the initiating call.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <chrono>
+#include <memory>
+#include <string_view>
+
+#include "nats_asio/connect_options.hpp"
+#include "nats_asio/connection_event.hpp"
+#include "nats_asio/detail/completion.hpp"
+#include "nats_asio/error.hpp"
+#include "nats_asio/message.hpp"
+#include "nats_asio/subscription.hpp"
+
+namespace nats_asio {
+
+namespace detail {
+class connection_core;
+void start_connect(const std::shared_ptr<connection_core>& core, completion_ptr<std::string> c);
+}  // namespace detail
+
+class connection {
+ public:
+  using executor_type = boost::asio::any_io_executor;
+
+  explicit connection(executor_type ex) : executor_(std::move(ex)) {}
+  // Closes the connection in the background if it is still open; pending
+  // operations complete with errc::connection_closed.
+  ~connection();
+  connection(connection&&) noexcept = default;
+  connection& operator=(connection&&) noexcept;
+
+  executor_type get_executor() const noexcept { return executor_; }
+  bool is_open() const noexcept;
+
+  // Connects (TCP, TLS, authentication). Signature: void(error_code, std::string detail)
+  // where `detail` is nats.c's text on failure. Cancellation: completes at
+  // once with operation_aborted; a connection made later is closed.
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_connect(const connect_options& options, Token&& token = {}) {
+    return boost::asio::async_initiate<Token, void(error_code, std::string)>(
+        [this](auto handler, connect_options opts) {
+          auto c = detail::make_completion<std::string>(std::move(handler), executor_);
+          reset_core(std::move(opts));
+          detail::start_connect(core_, std::move(c));
+        },
+        token, options);
+  }
+
+  // Buffered publish: returns once nats.c has the message (it is flushed
+  // within ~1 ms, or at once with send_asap).
+  error_code publish(std::string_view subject, std::string_view payload,
+                     const header_list& headers = {});
+  error_code publish_request(std::string_view subject, std::string_view reply,
+                             std::string_view payload, const header_list& headers = {});
+
+  // Request/reply over one shared inbox subscription. Signature:
+  // void(error_code, message). errc::timeout after `timeout`,
+  // errc::no_responders when nobody listens. Cancellation: completes at once
+  // with operation_aborted; a late reply is dropped.
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_request(std::string_view subject, std::string_view payload,
+                     std::chrono::milliseconds timeout, Token&& token = {}) {
+    return async_request(subject, payload, {}, timeout, std::forward<Token>(token));
+  }
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_request(std::string_view subject, std::string_view payload, const header_list& headers,
+                     std::chrono::milliseconds timeout, Token&& token = {}) {
+    return boost::asio::async_initiate<Token, void(error_code, message)>(
+        [this](auto handler, std::string subj, std::string data, header_list hdrs,
+               std::chrono::milliseconds t) {
+          auto c = detail::make_completion<message>(std::move(handler), executor_);
+          start_request(subj, hdrs, data, t, c);
+        },
+        token, std::string(subject), std::string(payload), headers, timeout);
+  }
+
+  // Subscribes (non-blocking). `queue_group` may be empty. At most
+  // `capacity` received messages wait in the subscription; beyond that new
+  // ones are dropped and counted (subscription::dropped()).
+  subscription subscribe(std::string_view subject, std::string_view queue_group = {},
+                         std::size_t capacity = 65536);
+  subscription subscribe(std::string_view subject, error_code& ec,
+                         std::string_view queue_group = {}, std::size_t capacity = 65536);
+
+  // Next connection event. Signature: void(error_code, connection_event).
+  // After the `closed` event, fails with errc::connection_closed. At most
+  // connect_options::event_queue_capacity events wait; older ones are dropped.
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_next_event(Token&& token = {}) {
+    return boost::asio::async_initiate<Token, void(error_code, connection_event)>(
+        [this](auto handler) {
+          auto c = detail::make_completion<connection_event>(std::move(handler), executor_);
+          start_next_event(c);
+        },
+        token);
+  }
+
+  // Closes the connection: pending requests fail with connection_closed,
+  // subscriptions end. Signature: void(error_code). Not cancellable.
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_close(Token&& token = {}) {
+    return boost::asio::async_initiate<Token, void(error_code)>(
+        [this](auto handler) {
+          auto c = detail::make_completion<>(std::move(handler), executor_);
+          start_close(c);
+        },
+        token);
+  }
+
+  // Lets in-flight messages of every subscription be processed, then closes.
+  // Signature: void(error_code). Not cancellable.
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_drain(std::chrono::milliseconds timeout, Token&& token = {}) {
+    return boost::asio::async_initiate<Token, void(error_code)>(
+        [this](auto handler, std::chrono::milliseconds t) {
+          auto c = detail::make_completion<>(std::move(handler), executor_);
+          start_drain(t, c);
+        },
+        token, timeout);
+  }
+
+  const std::shared_ptr<detail::connection_core>& core() const noexcept { return core_; }
+
+ private:
+  void reset_core(connect_options options);
+  void start_request(std::string_view subject, const header_list& headers, std::string_view payload,
+                     std::chrono::milliseconds timeout, const detail::completion_ptr<message>& c);
+  void start_next_event(const detail::completion_ptr<connection_event>& c);
+  void start_close(const detail::completion_ptr<>& c);
+  void start_drain(std::chrono::milliseconds timeout, const detail::completion_ptr<>& c);
+
+  executor_type executor_;
+  std::shared_ptr<detail::connection_core> core_;
+};
+
+}  // namespace nats_asio

@@ -1,0 +1,218 @@
+// JetStream on a connection: publish with acknowledgment, stream and
+// consumer provisioning, push consumers.
+//
+// Every operation here is built from non-blocking pieces (publish + the
+// connection's reply multiplexer), so none of them ties up a thread.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "nats_asio/connection.hpp"
+#include "nats_asio/consumer_config.hpp"
+#include "nats_asio/detail/completion.hpp"
+#include "nats_asio/error.hpp"
+#include "nats_asio/js_subscription.hpp"
+#include "nats_asio/message.hpp"
+#include "nats_asio/stream_config.hpp"
+
+namespace nats_asio {
+
+struct publish_options {
+  std::string msg_id;  // Nats-Msg-Id: the server drops a repeat within the duplicate window
+  std::optional<std::uint64_t> expected_last_sequence;
+  std::optional<std::uint64_t> expected_last_subject_sequence;
+  std::string expected_stream;
+  std::chrono::milliseconds timeout{5000};  // wait for the acknowledgment
+};
+
+struct pub_ack {
+  std::string stream;
+  std::uint64_t sequence = 0;
+  bool duplicate = false;  // the server had this msg_id already
+};
+
+class jetstream {
+ public:
+  using executor_type = boost::asio::any_io_executor;
+
+  // `conn` must be connected and must outlive nothing: the jetstream object
+  // keeps the connection's state alive on its own.
+  explicit jetstream(const connection& conn,
+                     std::chrono::milliseconds api_timeout = std::chrono::seconds(5));
+
+  executor_type get_executor() const noexcept { return executor_; }
+
+  // Publishes and waits for the stream's acknowledgment. Signature:
+  // void(error_code, pub_ack). Waits first for a slot in the connection's
+  // in-flight window (connect_options::max_pending_publishes). Errors:
+  // errc::no_responders (no stream on the subject), errc::timeout, or a
+  // jetstream_category code (e.g. js_err::wrong_last_sequence).
+  // Cancellation: completes at once with operation_aborted. Cancelled while
+  // waiting for a slot, nothing was sent; after that the message may still be
+  // stored (publish again with the same msg_id to be sure).
+  //
+  // Overloads without headers or options exist so that callers need no
+  // braced temporaries inside co_await: g++ 12 may destroy those twice.
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_publish(std::string_view subject, std::string_view payload, Token&& token = {}) {
+    return async_publish(subject, payload, header_list(), publish_options(),
+                         std::forward<Token>(token));
+  }
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_publish(std::string_view subject, std::string_view payload,
+                     const publish_options& options, Token&& token = {}) {
+    return async_publish(subject, payload, header_list(), options, std::forward<Token>(token));
+  }
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_publish(std::string_view subject, std::string_view payload, const header_list& headers,
+                     const publish_options& options, Token&& token = {}) {
+    return boost::asio::async_initiate<Token, void(error_code, pub_ack)>(
+        [this](auto handler, std::string subj, std::string data, header_list hdrs,
+               publish_options opts) {
+          auto c = detail::make_completion<pub_ack>(std::move(handler), executor_);
+          start_publish(std::move(subj), std::move(data), std::move(hdrs), std::move(opts), c);
+        },
+        token, std::string(subject), std::string(payload), headers, options);
+  }
+
+  // Creates the stream, or updates it to `config`. Signature:
+  // void(error_code, stream_info). errc::stream_incompatible when the
+  // existing stream cannot be changed to match (retention, storage, ...);
+  // `diag` then says which fields differ and what the server said. `diag`
+  // must stay valid until the handler runs. Cancellation: completes at once
+  // with operation_aborted; provisioning may still finish in the background.
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_ensure_stream(const stream_config& config, diagnostics& diag, Token&& token = {}) {
+    return boost::asio::async_initiate<Token, void(error_code, stream_info)>(
+        [this, &diag](auto handler, stream_config cfg) {
+          auto c = detail::make_completion<stream_info>(std::move(handler), executor_);
+          start_ensure_stream(std::move(cfg), &diag, c);
+        },
+        token, config);
+  }
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_ensure_stream(const stream_config& config, Token&& token = {}) {
+    return boost::asio::async_initiate<Token, void(error_code, stream_info)>(
+        [this](auto handler, stream_config cfg) {
+          auto c = detail::make_completion<stream_info>(std::move(handler), executor_);
+          start_ensure_stream(std::move(cfg), nullptr, c);
+        },
+        token, config);
+  }
+
+  // Signature: void(error_code, stream_info); js_err::stream_not_found if absent.
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_stream_info(std::string_view name, Token&& token = {}) {
+    return boost::asio::async_initiate<Token, void(error_code, stream_info)>(
+        [this](auto handler, std::string n) {
+          auto c = detail::make_completion<stream_info>(std::move(handler), executor_);
+          start_stream_info(std::move(n), c);
+        },
+        token, std::string(name));
+  }
+
+  // Signature: void(error_code).
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_delete_stream(std::string_view name, Token&& token = {}) {
+    return boost::asio::async_initiate<Token, void(error_code)>(
+        [this](auto handler, std::string n) {
+          auto c = detail::make_completion<>(std::move(handler), executor_);
+          start_delete_stream(std::move(n), c);
+        },
+        token, std::string(name));
+  }
+
+  // Creates the consumer or updates it to `config` (durable), or creates an
+  // ephemeral one. Signature: void(error_code, consumer_info). Same
+  // diagnostics and cancellation rules as async_ensure_stream.
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_ensure_consumer(std::string_view stream, const consumer_config& config,
+                             diagnostics& diag, Token&& token = {}) {
+    return boost::asio::async_initiate<Token, void(error_code, consumer_info)>(
+        [this, &diag](auto handler, std::string s, consumer_config cfg) {
+          auto c = detail::make_completion<consumer_info>(std::move(handler), executor_);
+          start_ensure_consumer(std::move(s), std::move(cfg), &diag, c);
+        },
+        token, std::string(stream), config);
+  }
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_ensure_consumer(std::string_view stream, const consumer_config& config,
+                             Token&& token = {}) {
+    return boost::asio::async_initiate<Token, void(error_code, consumer_info)>(
+        [this](auto handler, std::string s, consumer_config cfg) {
+          auto c = detail::make_completion<consumer_info>(std::move(handler), executor_);
+          start_ensure_consumer(std::move(s), std::move(cfg), nullptr, c);
+        },
+        token, std::string(stream), config);
+  }
+
+  // Signature: void(error_code, consumer_info); js_err::consumer_not_found if absent.
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_consumer_info(std::string_view stream, std::string_view name, Token&& token = {}) {
+    return boost::asio::async_initiate<Token, void(error_code, consumer_info)>(
+        [this](auto handler, std::string s, std::string n) {
+          auto c = detail::make_completion<consumer_info>(std::move(handler), executor_);
+          start_consumer_info(std::move(s), std::move(n), c);
+        },
+        token, std::string(stream), std::string(name));
+  }
+
+  // Signature: void(error_code).
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_delete_consumer(std::string_view stream, std::string_view name, Token&& token = {}) {
+    return boost::asio::async_initiate<Token, void(error_code)>(
+        [this](auto handler, std::string s, std::string n) {
+          auto c = detail::make_completion<>(std::move(handler), executor_);
+          start_delete_consumer(std::move(s), std::move(n), c);
+        },
+        token, std::string(stream), std::string(name));
+  }
+
+  // Ensures a push consumer and subscribes to its deliver subject.
+  // Signature: void(error_code, js_subscription). A durable that exists
+  // keeps its deliver subject; otherwise a fresh inbox is used. At most
+  // `capacity` messages wait in the subscription. Cancellation: completes at
+  // once with operation_aborted; a subscription made later is closed.
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_subscribe(std::string_view stream, const consumer_config& config,
+                       std::size_t capacity = 4096, Token&& token = {}) {
+    return boost::asio::async_initiate<Token, void(error_code, js_subscription)>(
+        [this](auto handler, std::string s, consumer_config cfg, std::size_t cap) {
+          auto c = detail::make_completion<js_subscription>(std::move(handler), executor_);
+          start_subscribe(std::move(s), std::move(cfg), cap, c);
+        },
+        token, std::string(stream), config, capacity);
+  }
+
+  std::chrono::milliseconds api_timeout() const noexcept { return api_timeout_; }
+  const std::shared_ptr<detail::connection_core>& core() const noexcept { return core_; }
+
+ private:
+  void start_publish(std::string subject, std::string payload, header_list headers,
+                     publish_options options, const detail::completion_ptr<pub_ack>& c);
+  void start_ensure_stream(stream_config config, diagnostics* diag,
+                           const detail::completion_ptr<stream_info>& c);
+  void start_stream_info(std::string name, const detail::completion_ptr<stream_info>& c);
+  void start_delete_stream(std::string name, const detail::completion_ptr<>& c);
+  void start_ensure_consumer(std::string stream, consumer_config config, diagnostics* diag,
+                             const detail::completion_ptr<consumer_info>& c);
+  void start_consumer_info(std::string stream, std::string name,
+                           const detail::completion_ptr<consumer_info>& c);
+  void start_delete_consumer(std::string stream, std::string name,
+                             const detail::completion_ptr<>& c);
+  void start_subscribe(std::string stream, consumer_config config, std::size_t capacity,
+                       const detail::completion_ptr<js_subscription>& c);
+
+  executor_type executor_;
+  std::shared_ptr<detail::connection_core> core_;
+  std::chrono::milliseconds api_timeout_;
+};
+
+}  // namespace nats_asio

@@ -1,0 +1,72 @@
+// A push consumer bound to its deliver subject; messages pulled with async_receive.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "nats_asio/consumer_config.hpp"
+#include "nats_asio/detail/completion.hpp"
+#include "nats_asio/error.hpp"
+#include "nats_asio/js_message.hpp"
+
+namespace nats_asio {
+
+namespace detail {
+template <typename T>
+class subscription_state;
+}
+
+class js_subscription {
+ public:
+  using executor_type = boost::asio::any_io_executor;
+
+  js_subscription() = default;
+  explicit js_subscription(executor_type ex) : executor_(std::move(ex)) {}
+  // Unsubscribes. A durable consumer stays on the server (unacked messages
+  // are redelivered to the next subscriber); an ephemeral one is deleted.
+  ~js_subscription();
+  js_subscription(js_subscription&&) noexcept = default;
+  js_subscription& operator=(js_subscription&&) noexcept;
+
+  executor_type get_executor() const noexcept { return executor_; }
+  bool is_open() const noexcept { return state_ != nullptr; }
+  const consumer_info& info() const noexcept { return info_; }
+
+  // Next message. Signature: void(error_code, js_message). Heartbeats and
+  // flow control are answered internally and never delivered. A full queue
+  // drops new messages unacked, so the server redelivers them after ack_wait.
+  // Cancellation: completes at once with operation_aborted, consuming nothing.
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_receive(Token&& token = {}) {
+    return boost::asio::async_initiate<Token, void(error_code, js_message)>(
+        [this](auto handler) {
+          auto c = detail::make_completion<js_message>(std::move(handler), executor_);
+          start_receive(c);
+        },
+        token);
+  }
+
+  void unsubscribe();
+  std::uint64_t dropped() const;
+  // Time of the last message or heartbeat from the server.
+  std::chrono::steady_clock::time_point last_activity() const;
+
+  struct activity;  // last time the server was heard from (internal)
+  // Internal: binds the pieces made by jetstream::async_subscribe.
+  void attach(std::shared_ptr<detail::subscription_state<js_message>> state,
+              std::shared_ptr<activity> act, consumer_info info, bool ephemeral);
+
+ private:
+  void start_receive(const detail::completion_ptr<js_message>& c);
+
+  executor_type executor_;
+  std::shared_ptr<detail::subscription_state<js_message>> state_;
+  std::shared_ptr<activity> activity_;
+  consumer_info info_;
+  bool ephemeral_ = false;
+};
+
+}  // namespace nats_asio

@@ -1,0 +1,67 @@
+// A core NATS subscription; messages are pulled with async_receive.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "nats_asio/detail/completion.hpp"
+#include "nats_asio/error.hpp"
+#include "nats_asio/message.hpp"
+
+namespace nats_asio {
+
+namespace detail {
+class connection_core;
+template <typename T>
+class subscription_state;
+}  // namespace detail
+
+class subscription {
+ public:
+  using executor_type = boost::asio::any_io_executor;
+
+  explicit subscription(executor_type ex) : executor_(std::move(ex)) {}
+  // Unsubscribes. Safe with a receive pending: it completes with
+  // errc::subscription_closed (or operation_aborted) on its executor.
+  ~subscription();
+  subscription(subscription&&) noexcept = default;
+  subscription& operator=(subscription&&) noexcept;
+
+  executor_type get_executor() const noexcept { return executor_; }
+  bool is_open() const noexcept { return state_ != nullptr; }
+
+  // Next message. Signature: void(error_code, message). Fails with
+  // errc::subscription_closed once unsubscribed or the connection closed
+  // (queued messages are delivered first). Cancellation: completes at once
+  // with operation_aborted; no message is consumed by a cancelled receive.
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_receive(Token&& token = {}) {
+    return boost::asio::async_initiate<Token, void(error_code, message)>(
+        [this](auto handler) {
+          auto c = detail::make_completion<message>(std::move(handler), executor_);
+          start_receive(c);
+        },
+        token);
+  }
+
+  void unsubscribe();
+  // Messages dropped because the receive queue was full.
+  std::uint64_t dropped() const;
+  // Messages waiting to be received.
+  std::size_t queued() const;
+
+  static subscription open(const std::shared_ptr<detail::connection_core>& core,
+                           std::string_view subject, std::string_view queue_group,
+                           std::size_t capacity, error_code& ec);
+
+ private:
+  void start_receive(const detail::completion_ptr<message>& c);
+
+  executor_type executor_;
+  std::shared_ptr<detail::subscription_state<message>> state_;
+};
+
+}  // namespace nats_asio

@@ -1,0 +1,318 @@
+#include "nats_asio/detail/connection_core.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <charconv>
+#include <vector>
+
+#include "nats_asio/detail/native_message.hpp"
+
+namespace nats_asio::detail {
+namespace {
+
+// Bounds how long close waits for nats.c's final callbacks.
+constexpr auto close_wait_limit = std::chrono::seconds(10);
+
+connection_core* self_of(void* closure) { return static_cast<connection_core*>(closure); }
+
+std::string last_nats_error_text() {
+  const char* text = nats_GetLastError(nullptr);
+  return text ? text : "";
+}
+
+}  // namespace
+
+boost::asio::any_io_executor blocking_executor() {
+  static boost::asio::thread_pool pool(2);
+  return pool.get_executor();
+}
+
+connection_core::connection_core(boost::asio::any_io_executor ex, connect_options options)
+    : executor_(std::move(ex)),
+      options_(std::move(options)),
+      events_(options_.event_queue_capacity),
+      publish_window_(options_.max_pending_publishes == 0 ? 1 : options_.max_pending_publishes) {}
+
+connection_core::~connection_core() {
+  if (reply_sub_) natsSubscription_Destroy(reply_sub_);
+  if (nc_) natsConnection_Destroy(nc_);
+}
+
+error_code connection_core::build_options(natsOptions* opts, std::string& detail) {
+  auto check = [&](natsStatus s, const char* what) {
+    if (s != NATS_OK) detail = std::string(what) + ": " + last_nats_error_text();
+    return s;
+  };
+  std::vector<const char*> urls;
+  for (const auto& url : options_.servers) urls.push_back(url.c_str());
+  natsStatus s = NATS_OK;
+  if (!urls.empty())
+    s = check(natsOptions_SetServers(opts, urls.data(), static_cast<int>(urls.size())),
+              "server list");
+  if (s == NATS_OK && !options_.name.empty()) s = natsOptions_SetName(opts, options_.name.c_str());
+  if (s == NATS_OK && !options_.user.empty())
+    s = natsOptions_SetUserInfo(opts, options_.user.c_str(), options_.password.c_str());
+  if (s == NATS_OK && !options_.token.empty())
+    s = natsOptions_SetToken(opts, options_.token.c_str());
+  if (s == NATS_OK && !options_.credentials_file.empty())
+    s = check(
+        natsOptions_SetUserCredentialsFromFiles(opts, options_.credentials_file.c_str(), nullptr),
+        "credentials file");
+  const auto& tls = options_.tls;
+  if (s == NATS_OK && (tls.enabled || !tls.ca_file.empty() || !tls.cert_file.empty()))
+    s = check(natsOptions_SetSecure(opts, true), "TLS");
+  if (s == NATS_OK && !tls.ca_file.empty())
+    s = check(natsOptions_LoadCATrustedCertificates(opts, tls.ca_file.c_str()), "TLS CA file");
+  if (s == NATS_OK && !tls.cert_file.empty())
+    s = check(natsOptions_LoadCertificatesChain(opts, tls.cert_file.c_str(), tls.key_file.c_str()),
+              "TLS certificate/key");
+  if (s == NATS_OK && !tls.expected_hostname.empty())
+    s = natsOptions_SetExpectedHostname(opts, tls.expected_hostname.c_str());
+  if (s == NATS_OK && tls.skip_verify) s = natsOptions_SkipServerVerification(opts, true);
+
+  if (s == NATS_OK) s = natsOptions_SetTimeout(opts, options_.connect_timeout.count());
+  if (s == NATS_OK) s = natsOptions_SetAllowReconnect(opts, options_.max_reconnect_attempts != 0);
+  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, options_.max_reconnect_attempts);
+  if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts, options_.reconnect_wait.count());
+  if (s == NATS_OK)
+    s = natsOptions_SetReconnectBufSize(opts, static_cast<int>(options_.reconnect_buffer_bytes));
+  if (s == NATS_OK) s = natsOptions_SetPingInterval(opts, options_.ping_interval.count());
+  if (s == NATS_OK) s = natsOptions_SetMaxPingsOut(opts, options_.max_pings_out);
+  if (s == NATS_OK) s = natsOptions_SetSendAsap(opts, options_.send_asap);
+  if (s == NATS_OK) s = natsOptions_SetNoEcho(opts, options_.no_echo);
+  if (s == NATS_OK)
+    s = natsOptions_UseGlobalMessageDelivery(opts, options_.shared_delivery_threads);
+  if (s == NATS_OK) s = natsOptions_SetClosedCB(opts, &on_closed, this);
+  if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(opts, &on_disconnected, this);
+  if (s == NATS_OK) s = natsOptions_SetReconnectedCB(opts, &on_reconnected, this);
+  if (s == NATS_OK) s = natsOptions_SetErrorHandler(opts, &on_error, this);
+  if (s == NATS_OK) s = natsOptions_SetLameDuckModeCB(opts, &on_lame_duck, this);
+  if (s != NATS_OK && detail.empty()) detail = last_nats_error_text();
+  return make_nats_error(s);
+}
+
+error_code connection_core::connect_blocking(std::string& detail) {
+  natsOptions* opts = nullptr;
+  natsStatus s = natsOptions_Create(&opts);
+  if (s != NATS_OK) return make_nats_error(s);
+  error_code ec = build_options(opts, detail);
+  if (!ec) {
+    s = natsConnection_Connect(&nc_, opts);
+    if (s != NATS_OK) {
+      detail = last_nats_error_text();
+      ec = make_nats_error(s);
+      nc_ = nullptr;
+    }
+  }
+  natsOptions_Destroy(opts);
+  if (ec) return ec;
+
+  char* inbox = nullptr;
+  s = natsInbox_Create(&inbox);
+  if (s == NATS_OK) {
+    inbox_prefix_ = inbox;
+    natsInbox_Destroy(inbox);
+    const std::string wildcard = inbox_prefix_ + ".*";
+    s = natsConnection_Subscribe(&reply_sub_, nc_, wildcard.c_str(), &on_reply, this);
+  }
+  if (s == NATS_OK) s = natsSubscription_SetOnCompleteCB(reply_sub_, &on_reply_sub_complete, this);
+  if (s == NATS_OK) natsSubscription_SetPendingLimits(reply_sub_, -1, -1);
+  if (s == NATS_OK) {
+    std::lock_guard lock(close_mutex_);
+    ++live_subscriptions_;
+  } else {
+    detail = last_nats_error_text();
+  }
+  return make_nats_error(s);
+}
+
+void connection_core::close_blocking() {
+  bool call_close = false;
+  {
+    std::lock_guard lock(close_mutex_);
+    if (nc_ == nullptr) return;
+    call_close = !close_started_;
+    close_started_ = true;
+  }
+  // A drain already under way closes by itself; just wait for it.
+  if (call_close) natsConnection_Close(nc_);
+  std::unique_lock lock(close_mutex_);
+  close_cv_.wait_for(lock, close_wait_limit, [&] { return closed_ && live_subscriptions_ == 0; });
+}
+
+void connection_core::close_async(completion_ptr<> done) {
+  boost::asio::post(blocking_executor(), [self = shared_from_this(), done = std::move(done)] {
+    self->close_blocking();
+    if (done) done->complete({});
+  });
+}
+
+bool connection_core::is_closed() const {
+  std::lock_guard lock(close_mutex_);
+  return closed_ || nc_ == nullptr;
+}
+
+error_code connection_core::start_drain(std::chrono::milliseconds timeout) {
+  {
+    std::lock_guard lock(close_mutex_);
+    if (nc_ == nullptr) return errc::not_connected;
+    if (close_started_) return {};
+    close_started_ = true;
+  }
+  return make_nats_error(natsConnection_DrainTimeout(nc_, timeout.count()));
+}
+
+void connection_core::subscription_opened() {
+  std::lock_guard lock(close_mutex_);
+  ++live_subscriptions_;
+}
+
+void connection_core::subscription_completed() {
+  {
+    std::lock_guard lock(close_mutex_);
+    --live_subscriptions_;
+  }
+  close_cv_.notify_all();
+}
+
+error_code connection_core::publish(std::string_view subject, std::string_view reply,
+                                    const header_list& headers, std::string_view payload) {
+  if (nc_ == nullptr) return errc::not_connected;
+  if (subject.empty()) return errc::invalid_argument;
+  unique_nats_msg msg;
+  if (auto ec = make_native_message(msg, subject, reply, headers, payload)) return ec;
+  return make_nats_error(natsConnection_PublishMsg(nc_, msg.get()));
+}
+
+void connection_core::request(std::string_view subject, const header_list& headers,
+                              std::string_view payload, std::chrono::milliseconds timeout,
+                              const completion_ptr<message>& c) {
+  if (nc_ == nullptr) {
+    c->fail(errc::not_connected);
+    return;
+  }
+  // Armed before the request is visible to the reply thread (the map's lock orders the two).
+  if (timeout.count() > 0) c->expire_after(timeout);
+  std::uint64_t token = 0;
+  {
+    std::lock_guard lock(requests_mutex_);
+    if (requests_closed_) {
+      c->fail(errc::connection_closed);
+      return;
+    }
+    token = next_token_++;
+    requests_.emplace(token, c);
+  }
+  c->on_finish([weak = weak_from_this(), token] {
+    if (auto self = weak.lock()) {
+      std::lock_guard lock(self->requests_mutex_);
+      self->requests_.erase(token);
+    }
+  });
+  const std::string reply = inbox_prefix_ + "." + std::to_string(token);
+  if (auto ec = publish(subject, reply, headers, payload)) c->fail(ec);
+}
+
+void connection_core::fail_pending_requests(error_code ec) {
+  std::unordered_map<std::uint64_t, completion_ptr<message>> pending;
+  {
+    std::lock_guard lock(requests_mutex_);
+    requests_closed_ = true;
+    pending.swap(requests_);
+  }
+  for (auto& [token, c] : pending)
+    if (c->claim()) c->finish(ec, message{});
+}
+
+std::string connection_core::connected_url() const {
+  char buf[256] = {};
+  if (nc_ && natsConnection_GetConnectedUrl(nc_, buf, sizeof buf) == NATS_OK) return buf;
+  return {};
+}
+
+void connection_core::on_reply(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+  unique_nats_msg owned(msg);
+  auto* self = self_of(closure);
+  std::string_view subject = natsMsg_GetSubject(msg);
+  if (subject.size() <= self->inbox_prefix_.size() + 1) return;
+  subject.remove_prefix(self->inbox_prefix_.size() + 1);
+  std::uint64_t token = 0;
+  if (std::from_chars(subject.data(), subject.data() + subject.size(), token).ec != std::errc{})
+    return;
+  completion_ptr<message> c;
+  {
+    std::lock_guard lock(self->requests_mutex_);
+    auto it = self->requests_.find(token);
+    if (it == self->requests_.end()) return;  // timed out or cancelled: drop the late reply
+    c = std::move(it->second);
+    self->requests_.erase(it);
+  }
+  if (!c->claim()) return;
+  if (natsMsg_IsNoResponders(msg)) {
+    c->finish(errc::no_responders, message{});
+    return;
+  }
+  c->finish({}, copy_message(msg));
+}
+
+void connection_core::on_reply_sub_complete(void* closure) {
+  self_of(closure)->subscription_completed();
+}
+
+void connection_core::on_closed(natsConnection*, void* closure) {
+  auto* self = self_of(closure);
+  self->fail_pending_requests(errc::connection_closed);
+  bool asked;
+  {
+    std::lock_guard lock(self->close_mutex_);
+    asked = self->close_started_;
+  }
+  connection_event ev{connection_event::kind::closed, {}, {}, {}};
+  if (!asked) {
+    ev.error = errc::connection_closed;
+    ev.text = "connection closed: reconnect attempts exhausted";
+  }
+  self->events_.push_evicting(std::move(ev));
+  self->events_.close(errc::connection_closed);
+  {
+    std::lock_guard lock(self->close_mutex_);
+    self->closed_ = true;
+  }
+  self->close_cv_.notify_all();
+}
+
+void connection_core::on_disconnected(natsConnection*, void* closure) {
+  self_of(closure)->events_.push_evicting(
+      {connection_event::kind::disconnected, {}, {}, "disconnected from server"});
+}
+
+void connection_core::on_reconnected(natsConnection*, void* closure) {
+  auto* self = self_of(closure);
+  self->events_.push_evicting(
+      {connection_event::kind::reconnected, {}, self->connected_url(), "reconnected"});
+}
+
+void connection_core::on_lame_duck(natsConnection*, void* closure) {
+  auto* self = self_of(closure);
+  self->events_.push_evicting({connection_event::kind::lame_duck,
+                               {},
+                               self->connected_url(),
+                               "server entering lame duck mode"});
+}
+
+void connection_core::on_error(natsConnection* nc, natsSubscription* sub, natsStatus err,
+                               void* closure) {
+  auto* self = self_of(closure);
+  std::string text;
+  const char* last = nullptr;
+  if (natsConnection_GetLastError(nc, &last) != NATS_OK && last) text = last;
+  if (text.empty()) text = natsStatus_GetText(err);
+  if (sub) {
+    const char* subject = natsSubscription_GetSubject(sub);
+    if (subject) text += std::string(" (subscription ") + subject + ")";
+  }
+  self->events_.push_evicting(
+      {connection_event::kind::error, make_nats_error(err), self->connected_url(), text});
+}
+
+}  // namespace nats_asio::detail

@@ -1,0 +1,404 @@
+#include "nats_asio/jetstream.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "nats_asio/detail/js_api.hpp"
+#include "nats_asio/detail/subscription_state.hpp"
+
+namespace nats_asio {
+
+namespace detail {
+
+boost::asio::awaitable<api_response> api_call(std::shared_ptr<connection_core> core,
+                                              std::string api, std::string body,
+                                              std::chrono::milliseconds timeout) {
+  auto [ec, reply] =
+      co_await async_core_request(core, "$JS.API." + api, {}, std::move(body), timeout,
+                                  boost::asio::as_tuple(boost::asio::use_awaitable));
+  if (ec) {
+    api_response r;
+    r.error = ec;
+    r.description = ec == errc::no_responders
+                        ? "no JetStream responder: JetStream disabled on the server or account"
+                        : ec.message();
+    co_return r;
+  }
+  co_return parse_api_response(reply.payload);
+}
+
+namespace {
+
+using boost::json::serialize;
+using std::chrono::milliseconds;
+
+std::string new_inbox() {
+  char* inbox = nullptr;
+  if (natsInbox_Create(&inbox) != NATS_OK) return {};
+  std::string out(inbox);
+  natsInbox_Destroy(inbox);
+  return out;
+}
+
+void set_text(const std::shared_ptr<std::string>& text, std::string value) {
+  if (text) *text = std::move(value);
+}
+
+boost::asio::awaitable<std::pair<error_code, stream_info>> ensure_stream(
+    std::shared_ptr<connection_core> core, stream_config cfg, milliseconds timeout,
+    std::shared_ptr<std::string> text) {
+  const std::string& name = cfg.name;
+  auto found = co_await api_call(core, "STREAM.INFO." + name, "", timeout);
+  if (found.error == make_jetstream_error(js_err::stream_not_found)) {
+    auto created =
+        co_await api_call(core, "STREAM.CREATE." + name, serialize(to_json(cfg)), timeout);
+    if (created.error) {
+      set_text(text, "create stream " + name + ": " + created.description);
+      co_return std::pair{created.error, stream_info{}};
+    }
+    co_return std::pair{error_code{}, stream_info_from_json(created.body)};
+  }
+  if (found.error) {
+    set_text(text, "stream " + name + ": " + found.description);
+    co_return std::pair{found.error, stream_info{}};
+  }
+  auto existing = stream_info_from_json(found.body);
+  const auto differences = describe_differences(existing.config, cfg);
+  if (differences.empty()) co_return std::pair{error_code{}, existing};
+  auto updated = co_await api_call(core, "STREAM.UPDATE." + name, serialize(to_json(cfg)), timeout);
+  if (updated.error) {
+    set_text(text, "stream " + name + " exists and cannot be changed: " + differences + " (" +
+                       updated.description + ")");
+    co_return std::pair{make_error_code(errc::stream_incompatible), stream_info{}};
+  }
+  co_return std::pair{error_code{}, stream_info_from_json(updated.body)};
+}
+
+boost::asio::awaitable<std::pair<error_code, consumer_info>> create_consumer(
+    std::shared_ptr<connection_core> core, const std::string& stream, const consumer_config& cfg,
+    milliseconds timeout) {
+  boost::json::object body;
+  body["stream_name"] = stream;
+  body["config"] = to_json(cfg);
+  const std::string api = cfg.durable_name.empty()
+                              ? "CONSUMER.CREATE." + stream
+                              : "CONSUMER.DURABLE.CREATE." + stream + "." + cfg.durable_name;
+  auto created = co_await api_call(core, api, serialize(body), timeout);
+  if (created.error) co_return std::pair{created.error, consumer_info{}};
+  co_return std::pair{error_code{}, consumer_info_from_json(created.body)};
+}
+
+boost::asio::awaitable<std::pair<error_code, consumer_info>> ensure_consumer(
+    std::shared_ptr<connection_core> core, std::string stream, consumer_config cfg,
+    milliseconds timeout, std::shared_ptr<std::string> text) {
+  if (!cfg.durable_name.empty()) {
+    auto found =
+        co_await api_call(core, "CONSUMER.INFO." + stream + "." + cfg.durable_name, "", timeout);
+    if (!found.error) {
+      auto existing = consumer_info_from_json(found.body);
+      auto differences = describe_differences(existing.config, cfg);
+      if (cfg.deliver_subject != existing.config.deliver_subject)
+        differences += (differences.empty() ? "" : ", ") + std::string("deliver_subject");
+      if (differences.empty()) co_return std::pair{error_code{}, existing};
+      auto [ec, info] = co_await create_consumer(core, stream, cfg, timeout);
+      if (ec) {
+        set_text(text, "consumer " + cfg.durable_name + " on " + stream +
+                           " exists and cannot be changed: " + differences);
+        co_return std::pair{make_error_code(errc::consumer_incompatible), consumer_info{}};
+      }
+      co_return std::pair{error_code{}, std::move(info)};
+    }
+    if (found.error != make_jetstream_error(js_err::consumer_not_found)) {
+      set_text(text, "consumer " + cfg.durable_name + " on " + stream + ": " + found.description);
+      co_return std::pair{found.error, consumer_info{}};
+    }
+  }
+  auto [ec, info] = co_await create_consumer(core, stream, cfg, timeout);
+  if (ec) set_text(text, "create consumer on " + stream + ": " + ec.message());
+  co_return std::pair{ec, std::move(info)};
+}
+
+}  // namespace
+}  // namespace detail
+
+struct js_subscription::activity {
+  std::atomic<std::int64_t> last_ns{0};
+  void touch() {
+    last_ns.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                  std::memory_order_relaxed);
+  }
+};
+
+js_subscription::~js_subscription() { unsubscribe(); }
+
+js_subscription& js_subscription::operator=(js_subscription&& other) noexcept {
+  if (this != &other) {
+    unsubscribe();
+    executor_ = std::move(other.executor_);
+    state_ = std::move(other.state_);
+    activity_ = std::move(other.activity_);
+    info_ = std::move(other.info_);
+    ephemeral_ = other.ephemeral_;
+  }
+  return *this;
+}
+
+void js_subscription::unsubscribe() {
+  if (!state_) return;
+  auto core = state_->core();
+  state_->close();
+  state_.reset();
+  if (ephemeral_ && core && !info_.name.empty()) {
+    // Delete the ephemeral consumer now rather than after its inactivity timeout.
+    auto ignore = detail::make_inline_completion<message>(executor_, [](error_code, message) {});
+    core->request("$JS.API.CONSUMER.DELETE." + info_.stream + "." + info_.name, {}, "",
+                  std::chrono::seconds(5), ignore);
+  }
+}
+
+std::uint64_t js_subscription::dropped() const { return state_ ? state_->queue().dropped() : 0; }
+
+std::chrono::steady_clock::time_point js_subscription::last_activity() const {
+  if (!activity_) return {};
+  return std::chrono::steady_clock::time_point(
+      std::chrono::steady_clock::duration(activity_->last_ns.load(std::memory_order_relaxed)));
+}
+
+void js_subscription::start_receive(const detail::completion_ptr<js_message>& c) {
+  if (!state_) {
+    c->fail(errc::subscription_closed);
+    return;
+  }
+  state_->queue().receive(c);
+}
+
+jetstream::jetstream(const connection& conn, std::chrono::milliseconds api_timeout)
+    : executor_(conn.get_executor()), core_(conn.core()), api_timeout_(api_timeout) {}
+
+namespace {
+
+pub_ack parse_pub_ack(const detail::api_response& r) {
+  pub_ack ack;
+  if (auto* v = r.body.if_contains("stream"); v && v->is_string()) ack.stream = v->get_string();
+  if (auto* v = r.body.if_contains("seq"); v && v->is_number())
+    ack.sequence = v->to_number<std::uint64_t>();
+  if (auto* v = r.body.if_contains("duplicate"); v && v->is_bool()) ack.duplicate = v->get_bool();
+  return ack;
+}
+
+}  // namespace
+
+void jetstream::start_publish(std::string subject, std::string payload, header_list headers,
+                              publish_options options, const detail::completion_ptr<pub_ack>& c) {
+  if (!core_) {
+    c->fail(errc::not_connected);
+    return;
+  }
+  if (!options.msg_id.empty()) headers.emplace_back("Nats-Msg-Id", options.msg_id);
+  if (options.expected_last_sequence)
+    headers.emplace_back("Nats-Expected-Last-Sequence",
+                         std::to_string(*options.expected_last_sequence));
+  if (options.expected_last_subject_sequence)
+    headers.emplace_back("Nats-Expected-Last-Subject-Sequence",
+                         std::to_string(*options.expected_last_subject_sequence));
+  if (!options.expected_stream.empty())
+    headers.emplace_back("Nats-Expected-Stream", options.expected_stream);
+
+  struct request {
+    std::string subject, payload;
+    header_list headers;
+    std::chrono::milliseconds timeout;
+  };
+  auto req = std::make_shared<request>(
+      request{std::move(subject), std::move(payload), std::move(headers), options.timeout});
+  auto core = core_;
+  auto ex = executor_;
+  auto slot = detail::make_inline_completion<>(ex, [core, req, c, ex](error_code ec) {
+    if (ec) {
+      c->fail(ec);
+      return;
+    }
+    if (c->done()) {  // cancelled while waiting for the slot
+      core->publish_window().release();
+      return;
+    }
+    auto reply = detail::make_inline_completion<message>(ex, [core, c](error_code ec, message m) {
+      core->publish_window().release();
+      if (ec) {
+        c->fail(ec);
+        return;
+      }
+      auto response = detail::parse_api_response(m.payload);
+      if (response.error) {
+        c->fail(response.error);
+        return;
+      }
+      c->complete({}, parse_pub_ack(response));
+    });
+    c->on_finish([reply] { reply->fail(boost::asio::error::operation_aborted); });
+    core->request(req->subject, req->headers, req->payload, req->timeout, reply);
+  });
+  c->on_finish([slot] { slot->fail(boost::asio::error::operation_aborted); });
+  core->publish_window().acquire(slot);
+}
+
+namespace {
+// Copies the operation's server text into the caller's diagnostics on the
+// handler's executor, just before the handler runs.
+std::shared_ptr<std::string> attach_diagnostics(diagnostics* diag, auto& c) {
+  if (!diag) return nullptr;
+  auto text = std::make_shared<std::string>();
+  c->before_handler([diag, text] { diag->assign(*text); });
+  return text;
+}
+}  // namespace
+
+void jetstream::start_ensure_stream(stream_config config, diagnostics* diag,
+                                    const detail::completion_ptr<stream_info>& c) {
+  if (!core_) {
+    c->fail(errc::not_connected);
+    return;
+  }
+  auto text = attach_diagnostics(diag, c);
+  detail::spawn_into(executor_, detail::ensure_stream(core_, std::move(config), api_timeout_, text),
+                     c);
+}
+
+void jetstream::start_stream_info(std::string name, const detail::completion_ptr<stream_info>& c) {
+  if (!core_) {
+    c->fail(errc::not_connected);
+    return;
+  }
+  auto work = [](auto core, std::string name,
+                 auto timeout) -> boost::asio::awaitable<std::pair<error_code, stream_info>> {
+    auto r = co_await detail::api_call(core, "STREAM.INFO." + name, "", timeout);
+    if (r.error) co_return std::pair{r.error, stream_info{}};
+    co_return std::pair{error_code{}, detail::stream_info_from_json(r.body)};
+  };
+  detail::spawn_into(executor_, work(core_, std::move(name), api_timeout_), c);
+}
+
+void jetstream::start_delete_stream(std::string name, const detail::completion_ptr<>& c) {
+  if (!core_) {
+    c->fail(errc::not_connected);
+    return;
+  }
+  auto work = [](auto core, std::string name, auto timeout) -> boost::asio::awaitable<error_code> {
+    auto r = co_await detail::api_call(core, "STREAM.DELETE." + name, "", timeout);
+    co_return r.error;
+  };
+  detail::spawn_into(executor_, work(core_, std::move(name), api_timeout_), c);
+}
+
+void jetstream::start_ensure_consumer(std::string stream, consumer_config config, diagnostics* diag,
+                                      const detail::completion_ptr<consumer_info>& c) {
+  if (!core_) {
+    c->fail(errc::not_connected);
+    return;
+  }
+  auto text = attach_diagnostics(diag, c);
+  detail::spawn_into(
+      executor_,
+      detail::ensure_consumer(core_, std::move(stream), std::move(config), api_timeout_, text), c);
+}
+
+void jetstream::start_consumer_info(std::string stream, std::string name,
+                                    const detail::completion_ptr<consumer_info>& c) {
+  if (!core_) {
+    c->fail(errc::not_connected);
+    return;
+  }
+  auto work = [](auto core, std::string api,
+                 auto timeout) -> boost::asio::awaitable<std::pair<error_code, consumer_info>> {
+    auto r = co_await detail::api_call(core, api, "", timeout);
+    if (r.error) co_return std::pair{r.error, consumer_info{}};
+    co_return std::pair{error_code{}, detail::consumer_info_from_json(r.body)};
+  };
+  detail::spawn_into(executor_, work(core_, "CONSUMER.INFO." + stream + "." + name, api_timeout_),
+                     c);
+}
+
+void jetstream::start_delete_consumer(std::string stream, std::string name,
+                                      const detail::completion_ptr<>& c) {
+  if (!core_) {
+    c->fail(errc::not_connected);
+    return;
+  }
+  auto work = [](auto core, std::string api, auto timeout) -> boost::asio::awaitable<error_code> {
+    auto r = co_await detail::api_call(core, api, "", timeout);
+    co_return r.error;
+  };
+  detail::spawn_into(executor_, work(core_, "CONSUMER.DELETE." + stream + "." + name, api_timeout_),
+                     c);
+}
+
+namespace {
+
+boost::asio::awaitable<std::pair<error_code, js_subscription>> subscribe_push(
+    std::shared_ptr<detail::connection_core> core, boost::asio::any_io_executor ex,
+    std::string stream, consumer_config cfg, std::size_t capacity,
+    std::chrono::milliseconds timeout, std::shared_ptr<js_subscription::activity> activity,
+    js_subscription sub) {
+  const bool ephemeral = cfg.durable_name.empty();
+  if (cfg.deliver_subject.empty() && !ephemeral) {
+    auto found = co_await detail::api_call(core, "CONSUMER.INFO." + stream + "." + cfg.durable_name,
+                                           "", timeout);
+    if (!found.error)
+      cfg.deliver_subject = detail::consumer_info_from_json(found.body).config.deliver_subject;
+  }
+  if (cfg.deliver_subject.empty()) cfg.deliver_subject = detail::new_inbox();
+
+  std::weak_ptr<detail::connection_core> weak = core;
+  auto convert = [weak, ex, activity](natsMsg* raw) -> std::optional<js_message> {
+    activity->touch();
+    message msg = detail::copy_message(raw);
+    if (msg.status == 100) {  // heartbeat or flow control: answered here, not delivered
+      auto core = weak.lock();
+      if (!core) return std::nullopt;
+      if (!msg.reply.empty())
+        core->publish(msg.reply, {}, {}, {});
+      else if (auto stalled = msg.header("Nats-Consumer-Stalled"))
+        core->publish(*stalled, {}, {}, {});
+      return std::nullopt;
+    }
+    auto meta = parse_ack_subject(msg.reply).value_or(js_metadata{});
+    return js_message(std::move(msg), std::move(meta), weak, ex);
+  };
+  error_code ec;
+  auto state = detail::subscription_state<js_message>::open(
+      core, cfg.deliver_subject, cfg.deliver_group, capacity, convert, ec);
+  if (ec) co_return std::pair{ec, js_subscription{}};
+  auto [cec, info] = co_await detail::ensure_consumer(core, stream, cfg, timeout, nullptr);
+  if (cec) {
+    state->close();
+    co_return std::pair{cec, js_subscription{}};
+  }
+  sub.attach(std::move(state), std::move(activity), std::move(info), ephemeral);
+  co_return std::pair{error_code{}, std::move(sub)};
+}
+
+}  // namespace
+
+void js_subscription::attach(std::shared_ptr<detail::subscription_state<js_message>> state,
+                             std::shared_ptr<activity> act, consumer_info info, bool ephemeral) {
+  state_ = std::move(state);
+  activity_ = std::move(act);
+  info_ = std::move(info);
+  ephemeral_ = ephemeral;
+}
+
+void jetstream::start_subscribe(std::string stream, consumer_config config, std::size_t capacity,
+                                const detail::completion_ptr<js_subscription>& c) {
+  if (!core_) {
+    c->fail(errc::not_connected);
+    return;
+  }
+  auto activity = std::make_shared<js_subscription::activity>();
+  activity->touch();
+  detail::spawn_into(executor_,
+                     subscribe_push(core_, executor_, std::move(stream), std::move(config),
+                                    capacity, api_timeout_, activity, js_subscription(executor_)),
+                     c);
+}
+
+}  // namespace nats_asio

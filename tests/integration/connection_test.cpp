@@ -1,0 +1,257 @@
+// Core NATS through the library against a real nats-server.
+#include "nats_asio/connection.hpp"
+
+#include <doctest/doctest.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <thread>
+
+#include "nats_server.hpp"
+#include "run_async.hpp"
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using asio::awaitable;
+using asio::use_awaitable;
+using nats_asio::errc;
+using nats_asio::error_code;
+using test_support::nats_server;
+using test_support::run_async;
+
+namespace {
+
+nats_asio::connect_options options_for(const nats_server& server) {
+  nats_asio::connect_options o;
+  o.servers = {server.url()};
+  o.name = "connection_test";
+  o.send_asap = true;
+  return o;
+}
+
+awaitable<nats_asio::connection> connect(const nats_server& server) {
+  nats_asio::connection conn(co_await asio::this_coro::executor);
+  auto [ec, detail] =
+      co_await conn.async_connect(options_for(server), asio::as_tuple(use_awaitable));
+  REQUIRE_MESSAGE(!ec, ec.message() << ": " << detail);
+  co_return conn;
+}
+
+// Measures how late a timer fires while `work` runs on the same io_context.
+template <typename T>
+awaitable<std::chrono::milliseconds> timer_lateness_during(awaitable<T> work) {
+  using namespace asio::experimental::awaitable_operators;
+  auto ex = co_await asio::this_coro::executor;
+  asio::steady_timer timer(ex);
+  std::chrono::milliseconds worst{0};
+  auto probe = [&]() -> awaitable<void> {
+    for (int i = 0; i < 10; ++i) {
+      const auto deadline = std::chrono::steady_clock::now() + 40ms;
+      timer.expires_at(deadline);
+      co_await timer.async_wait(use_awaitable);
+      worst = std::max(worst, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::steady_clock::now() - deadline));
+    }
+  };
+  co_await (std::move(work) && probe());
+  co_return worst;
+}
+
+}  // namespace
+
+TEST_CASE("connect, publish with headers, subscribe and receive") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect(server);
+    CHECK(conn.is_open());
+    auto sub = conn.subscribe("greet.*");
+    REQUIRE(!conn.publish("greet.alice", "hello", {{"X-Trace", "42"}, {"X-Trace", "43"}}));
+    auto msg = co_await sub.async_receive(use_awaitable);
+    CHECK(msg.subject == "greet.alice");
+    CHECK(msg.payload == "hello");
+    REQUIRE(msg.header("X-Trace").has_value());
+    CHECK(*msg.header("X-Trace") == "42");
+    CHECK(std::count_if(msg.headers.begin(), msg.headers.end(),
+                        [](auto& h) { return h.first == "X-Trace"; }) == 2);
+    co_await conn.async_close(use_awaitable);
+    CHECK(!conn.is_open());
+  }());
+}
+
+TEST_CASE("connecting to a server that is not there fails with a clear error") {
+  asio::io_context ioc;
+  run_async(ioc, []() -> awaitable<void> {
+    nats_asio::connection conn(co_await asio::this_coro::executor);
+    nats_asio::connect_options o;
+    o.servers = {"nats://127.0.0.1:1"};  // nothing listens on port 1
+    o.connect_timeout = 500ms;
+    const auto start = std::chrono::steady_clock::now();
+    auto [ec, detail] = co_await conn.async_connect(o, asio::as_tuple(use_awaitable));
+    CHECK(ec);
+    CHECK(std::chrono::steady_clock::now() - start < 5s);
+    CHECK(!conn.is_open());
+  }());
+}
+
+TEST_CASE("request/reply, no responders and timeout") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect(server);
+    auto responder = conn.subscribe("svc.echo");
+    auto serve = [&]() -> awaitable<void> {
+      auto req = co_await responder.async_receive(use_awaitable);
+      REQUIRE(!conn.publish(req.reply, "echo:" + req.payload));
+    };
+    asio::co_spawn(co_await asio::this_coro::executor, serve(), asio::detached);
+    auto reply = co_await conn.async_request("svc.echo", "ping", 2s, use_awaitable);
+    CHECK(reply.payload == "echo:ping");
+
+    auto [ec1, r1] =
+        co_await conn.async_request("svc.nobody", "x", 2s, asio::as_tuple(use_awaitable));
+    CHECK(ec1 == errc::no_responders);
+
+    auto silent = conn.subscribe("svc.silent");
+    const auto start = std::chrono::steady_clock::now();
+    auto [ec2, r2] =
+        co_await conn.async_request("svc.silent", "x", 200ms, asio::as_tuple(use_awaitable));
+    CHECK(ec2 == errc::timeout);
+    CHECK(std::chrono::steady_clock::now() - start >= 200ms);
+  }());
+}
+
+TEST_CASE("a slow request leaves the io_context free") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect(server);
+    auto responder = conn.subscribe("svc.slow");
+    auto ex = co_await asio::this_coro::executor;
+    // The responder answers 500 ms late, from its own thread.
+    std::thread slow_peer;
+    auto serve = [&]() -> awaitable<void> {
+      auto req = co_await responder.async_receive(use_awaitable);
+      slow_peer = std::thread([&conn, reply = req.reply] {
+        std::this_thread::sleep_for(500ms);
+        (void)conn.publish(reply, "late");
+      });
+    };
+    asio::co_spawn(ex, serve(), asio::detached);
+    auto request = [&]() -> awaitable<nats_asio::message> {
+      co_return co_await conn.async_request("svc.slow", "x", 3s, use_awaitable);
+    };
+    auto lateness = co_await timer_lateness_during(request());
+    CHECK(lateness < 50ms);
+    slow_peer.join();
+  }());
+}
+
+TEST_CASE("a pending receive is cancelled at once and consumes nothing") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect(server);
+    auto sub = conn.subscribe("cancel.me");
+    asio::cancellation_signal signal;
+    auto ex = co_await asio::this_coro::executor;
+    std::optional<error_code> result;
+    sub.async_receive(asio::bind_cancellation_slot(
+        signal.slot(), [&](error_code ec, nats_asio::message) { result = ec; }));
+    asio::steady_timer t(ex, 50ms);
+    co_await t.async_wait(use_awaitable);
+    CHECK(!result);
+    signal.emit(asio::cancellation_type::terminal);
+    t.expires_after(10ms);
+    co_await t.async_wait(use_awaitable);
+    REQUIRE(result);
+    CHECK(*result == asio::error::operation_aborted);
+    // The next message goes to the next receive, not the cancelled one.
+    REQUIRE(!conn.publish("cancel.me", "kept"));
+    auto msg = co_await sub.async_receive(use_awaitable);
+    CHECK(msg.payload == "kept");
+  }());
+}
+
+TEST_CASE("destroying a subscription or connection with operations pending is safe") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto ex = co_await asio::this_coro::executor;
+    std::optional<error_code> receive_result, request_result;
+    {
+      auto conn = co_await connect(server);
+      auto silent = conn.subscribe("nobody.answers");
+      {
+        auto sub = conn.subscribe("pending.receive");
+        sub.async_receive([&](error_code ec, nats_asio::message) { receive_result = ec; });
+      }  // subscription destroyed with the receive pending
+      conn.async_request("nobody.answers", "x", 10s,
+                         [&](error_code ec, nats_asio::message) { request_result = ec; });
+    }  // connection destroyed with the request pending
+    asio::steady_timer t(ex);
+    for (int i = 0; i < 200 && !(receive_result && request_result); ++i) {
+      t.expires_after(10ms);
+      co_await t.async_wait(use_awaitable);
+    }
+    REQUIRE(receive_result);
+    CHECK(*receive_result == errc::subscription_closed);
+    REQUIRE(request_result);
+    CHECK(*request_result == errc::connection_closed);
+  }());
+}
+
+TEST_CASE("connection events: disconnected and reconnected across a server restart") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect(server);
+    auto sub = conn.subscribe("after.restart");
+    server.kill_hard();
+    auto ev = co_await conn.async_next_event(use_awaitable);
+    CHECK(ev.what == nats_asio::connection_event::kind::disconnected);
+    server.start();
+    ev = co_await conn.async_next_event(use_awaitable);
+    CHECK(ev.what == nats_asio::connection_event::kind::reconnected);
+    // The subscription was re-established by the reconnect.
+    REQUIRE(!conn.publish("after.restart", "again"));
+    auto msg = co_await sub.async_receive(use_awaitable);
+    CHECK(msg.payload == "again");
+    co_await conn.async_close(use_awaitable);
+    // nats.c reports the disconnect of a requested close too; closed comes last.
+    do ev = co_await conn.async_next_event(use_awaitable);
+    while (ev.what == nats_asio::connection_event::kind::disconnected);
+    CHECK(ev.what == nats_asio::connection_event::kind::closed);
+    CHECK(!ev.error);
+    auto [ec, none] = co_await conn.async_next_event(asio::as_tuple(use_awaitable));
+    CHECK(ec == errc::connection_closed);
+  }());
+}
+
+TEST_CASE("drain delivers what is in flight, then closes") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect(server);
+    auto sub = conn.subscribe("drain.me");
+    for (int i = 0; i < 100; ++i) REQUIRE(!conn.publish("drain.me", std::to_string(i)));
+    co_await conn.async_drain(5s, use_awaitable);
+    CHECK(!conn.is_open());
+    int received = 0;
+    while (true) {
+      auto [ec, msg] = co_await sub.async_receive(asio::as_tuple(use_awaitable));
+      if (ec) {
+        CHECK(ec == errc::subscription_closed);
+        break;
+      }
+      CHECK(msg.payload == std::to_string(received));
+      ++received;
+    }
+    CHECK(received == 100);
+  }());
+}

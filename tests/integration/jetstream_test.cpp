@@ -1,0 +1,402 @@
+// JetStream through the library against a real nats-server.
+#include "nats_asio/jetstream.hpp"
+
+#include <doctest/doctest.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <set>
+#include <vector>
+
+#include "nats_asio/connection.hpp"
+#include "nats_server.hpp"
+#include "run_async.hpp"
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using asio::awaitable;
+using asio::use_awaitable;
+using nats_asio::errc;
+using nats_asio::error_code;
+using test_support::nats_server;
+using test_support::run_async;
+
+namespace {
+
+awaitable<nats_asio::connection> connect(const nats_server& server, bool send_asap = true) {
+  nats_asio::connection conn(co_await asio::this_coro::executor);
+  nats_asio::connect_options o;
+  o.servers = {server.url()};
+  o.send_asap = send_asap;
+  o.reconnect_wait = 100ms;
+  auto [ec, detail] = co_await conn.async_connect(o, asio::as_tuple(use_awaitable));
+  REQUIRE_MESSAGE(!ec, ec.message() << ": " << detail);
+  co_return conn;
+}
+
+nats_asio::stream_config stream(std::string name, std::string subjects) {
+  nats_asio::stream_config c;
+  c.name = std::move(name);
+  c.subjects = {std::move(subjects)};
+  return c;
+}
+
+awaitable<void> sleep_for(std::chrono::milliseconds d) {
+  asio::steady_timer t(co_await asio::this_coro::executor, d);
+  co_await t.async_wait(use_awaitable);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "ensure_stream creates, accepts an identical config, updates, and reports incompatibility") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect(server);
+    nats_asio::jetstream js(conn);
+    auto cfg = stream("ORDERS", "orders.>");
+    auto created = co_await js.async_ensure_stream(cfg, use_awaitable);
+    CHECK(created.config.name == "ORDERS");
+    CHECK(created.config.subjects == std::vector<std::string>{"orders.>"});
+
+    auto again = co_await js.async_ensure_stream(cfg, use_awaitable);
+    CHECK(again.config == created.config);
+
+    cfg.max_msgs = 1000;
+    auto updated = co_await js.async_ensure_stream(cfg, use_awaitable);
+    CHECK(updated.config.max_msgs == 1000);
+
+    cfg.storage = nats_asio::storage_type::memory;  // storage cannot change
+    nats_asio::diagnostics diag;
+    auto [ec, info] = co_await js.async_ensure_stream(cfg, diag, asio::as_tuple(use_awaitable));
+    CHECK(ec == errc::stream_incompatible);
+    CHECK(diag.server_message().find("storage") != std::string::npos);
+
+    auto [ec2, none] = co_await js.async_stream_info("NOPE", asio::as_tuple(use_awaitable));
+    CHECK(ec2 == nats_asio::make_jetstream_error(nats_asio::js_err::stream_not_found));
+  }());
+}
+
+TEST_CASE("100000 async publishes are all acknowledged, none lost, none duplicated") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect(server, false);
+    nats_asio::jetstream js(conn);
+    co_await js.async_ensure_stream(stream("BULK", "bulk.>"), use_awaitable);
+    constexpr int total = 100000;
+    int acked = 0, failed = 0;
+    std::vector<std::uint64_t> sequences;
+    sequences.reserve(total);
+    auto ex = co_await asio::this_coro::executor;
+    asio::steady_timer done(ex, asio::steady_timer::time_point::max());
+    for (int i = 0; i < total; ++i) {
+      nats_asio::publish_options o;
+      o.msg_id = "m-" + std::to_string(i);
+      js.async_publish("bulk." + std::to_string(i % 10), R"({"n":)" + std::to_string(i) + "}", o,
+                       [&](error_code ec, nats_asio::pub_ack ack) {
+                         if (ec)
+                           ++failed;
+                         else {
+                           ++acked;
+                           sequences.push_back(ack.sequence);
+                         }
+                         if (acked + failed == total) done.cancel();
+                       });
+    }
+    co_await done.async_wait(asio::as_tuple(use_awaitable));
+    CHECK(failed == 0);
+    CHECK(acked == total);
+    std::set<std::uint64_t> unique(sequences.begin(), sequences.end());
+    CHECK(unique.size() == total);
+    auto info = co_await js.async_stream_info("BULK", use_awaitable);
+    CHECK(info.state.messages == total);
+    CHECK(info.state.last_sequence == total);
+  }());
+}
+
+TEST_CASE("a message id is stored once; expected-last-sequence guards order") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect(server);
+    nats_asio::jetstream js(conn);
+    co_await js.async_ensure_stream(stream("DEDUP", "dedup.>"), use_awaitable);
+    nats_asio::publish_options o;
+    o.msg_id = "same-id";
+    auto first = co_await js.async_publish("dedup.a", "1", o, use_awaitable);
+    auto second = co_await js.async_publish("dedup.a", "1", o, use_awaitable);
+    CHECK(!first.duplicate);
+    CHECK(second.duplicate);
+    CHECK(second.sequence == first.sequence);
+
+    nats_asio::publish_options guarded;
+    guarded.expected_last_sequence = first.sequence;
+    auto ok = co_await js.async_publish("dedup.b", "2", guarded, use_awaitable);
+    CHECK(ok.sequence == first.sequence + 1);
+    auto [ec, none] =
+        co_await js.async_publish("dedup.b", "3", guarded, asio::as_tuple(use_awaitable));
+    CHECK(ec == nats_asio::make_jetstream_error(nats_asio::js_err::wrong_last_sequence));
+
+    nats_asio::publish_options plain;
+    auto [ec2, none2] =
+        co_await js.async_publish("nostream.x", "x", plain, asio::as_tuple(use_awaitable));
+    CHECK(ec2 == errc::no_responders);
+    auto info = co_await js.async_stream_info("DEDUP", use_awaitable);
+    CHECK(info.state.messages == 2);
+  }());
+}
+
+TEST_CASE("a full publish window makes the caller wait; cancelling that wait sends nothing") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    nats_asio::connection conn(co_await asio::this_coro::executor);
+    nats_asio::connect_options o;
+    o.servers = {server.url()};
+    o.max_pending_publishes = 1;
+    co_await conn.async_connect(o, use_awaitable);
+    nats_asio::jetstream js(conn);
+    co_await js.async_ensure_stream(stream("WINDOW", "window.>"), use_awaitable);
+    std::optional<error_code> first, second;
+    asio::cancellation_signal cancel_second;
+    js.async_publish("window.a", "1", [&](error_code ec, nats_asio::pub_ack) { first = ec; });
+    js.async_publish(
+        "window.a", "2",
+        asio::bind_cancellation_slot(cancel_second.slot(),
+                                     [&](error_code ec, nats_asio::pub_ack) { second = ec; }));
+    cancel_second.emit(asio::cancellation_type::terminal);
+    for (int i = 0; i < 100 && !(first && second); ++i) co_await sleep_for(10ms);
+    REQUIRE(first);
+    REQUIRE(second);
+    CHECK(!*first);
+    CHECK(*second == asio::error::operation_aborted);
+    auto third = co_await js.async_publish("window.a", "3", use_awaitable);
+    CHECK(third.sequence == 2);  // the cancelled publish never reached the stream
+  }());
+}
+
+TEST_CASE("push consumer: ack, nak with redelivery, term without, in-progress") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect(server);
+    nats_asio::jetstream js(conn);
+    co_await js.async_ensure_stream(stream("WORK", "work.>"), use_awaitable);
+    nats_asio::consumer_config cc;
+    cc.durable_name = "worker";
+    cc.filter_subject = "work.>";
+    cc.ack_wait = 2s;
+    cc.idle_heartbeat = 1s;
+    cc.flow_control = true;
+    auto sub = co_await js.async_subscribe("WORK", cc, 1024, use_awaitable);
+    CHECK(sub.info().name == "worker");
+
+    co_await js.async_publish("work.ack", "a", use_awaitable);
+    co_await js.async_publish("work.nak", "n", use_awaitable);
+    co_await js.async_publish("work.term", "t", use_awaitable);
+
+    int nak_deliveries = 0, term_deliveries = 0, slow_deliveries = 0;
+    for (int i = 0; i < 4; ++i) {  // ack, nak, term, then nak redelivered
+      auto msg = co_await sub.async_receive(use_awaitable);
+      CHECK(msg.metadata().stream == "WORK");
+      if (msg.subject() == "work.ack") {
+        co_await msg.async_ack(use_awaitable);
+      } else if (msg.subject() == "work.nak") {
+        ++nak_deliveries;
+        CHECK(msg.metadata().num_delivered == static_cast<std::uint64_t>(nak_deliveries));
+        if (nak_deliveries == 1)
+          co_await msg.async_nak(100ms, use_awaitable);
+        else
+          co_await msg.async_ack(use_awaitable);
+      } else if (msg.subject() == "work.term") {
+        ++term_deliveries;
+        co_await msg.async_term(use_awaitable);
+      }
+    }
+    // Working longer than ack_wait, with progress reports: no redelivery.
+    co_await js.async_publish("work.slow", "s", use_awaitable);
+    auto slow = co_await sub.async_receive(use_awaitable);
+    CHECK(slow.subject() == "work.slow");
+    ++slow_deliveries;
+    for (int k = 0; k < 3; ++k) {
+      co_await sleep_for(1s);
+      co_await slow.async_in_progress(use_awaitable);
+    }
+    co_await slow.async_ack(use_awaitable);
+    CHECK(nak_deliveries == 2);
+    CHECK(term_deliveries == 1);
+    CHECK(slow_deliveries == 1);
+    // Nothing else arrives: the termed and acked messages stay done.
+    using namespace asio::experimental::awaitable_operators;
+    auto outcome = co_await (sub.async_receive(use_awaitable) || sleep_for(2500ms));
+    CHECK_MESSAGE(
+        outcome.index() == 1,
+        "unexpected delivery: " << (outcome.index() == 0 ? std::get<0>(outcome).subject() : ""));
+    auto info = co_await js.async_consumer_info("WORK", "worker", use_awaitable);
+    CHECK(info.num_ack_pending == 0);
+    CHECK(info.num_pending == 0);
+  }());
+}
+
+TEST_CASE("a durable push subscription resumes after the server is killed and restarted") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(
+      ioc,
+      [&]() -> awaitable<void> {
+        auto conn = co_await connect(server);
+        nats_asio::jetstream js(conn);
+        co_await js.async_ensure_stream(stream("EVENTS", "events.>"), use_awaitable);
+        nats_asio::consumer_config cc;
+        cc.durable_name = "tail";
+        cc.idle_heartbeat = 1s;
+        cc.flow_control = true;
+        auto sub = co_await js.async_subscribe("EVENTS", cc, 1024, use_awaitable);
+        for (int i = 1; i <= 5; ++i)
+          co_await js.async_publish("events.x", std::to_string(i), use_awaitable);
+        std::set<std::string> seen;
+        while (seen.size() < 5) {
+          auto msg = co_await sub.async_receive(use_awaitable);
+          seen.insert(msg.payload());
+          co_await msg.async_ack(use_awaitable);
+        }
+        server.kill_hard();
+        server.start();
+        // Publish once the connection is back (acks prove it).
+        for (int i = 6; i <= 10; ++i) {
+          while (true) {
+            auto [ec, ack] = co_await js.async_publish("events.x", std::to_string(i),
+                                                       asio::as_tuple(use_awaitable));
+            if (!ec) break;
+            co_await sleep_for(100ms);
+          }
+        }
+        while (seen.size() < 10) {
+          auto msg = co_await sub.async_receive(use_awaitable);
+          seen.insert(msg.payload());
+          co_await msg.async_ack(use_awaitable);
+        }
+        CHECK(seen.size() == 10);
+      }(),
+      90s);
+}
+
+TEST_CASE("destroying a js_subscription keeps a durable and deletes an ephemeral consumer") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect(server);
+    nats_asio::jetstream js(conn);
+    co_await js.async_ensure_stream(stream("LIFE", "life.>"), use_awaitable);
+    std::optional<error_code> pending;
+    std::string ephemeral_name;
+    {
+      nats_asio::consumer_config durable;
+      durable.durable_name = "keeper";
+      auto d = co_await js.async_subscribe("LIFE", durable, 16, use_awaitable);
+      nats_asio::consumer_config ephemeral;
+      auto e = co_await js.async_subscribe("LIFE", ephemeral, 16, use_awaitable);
+      ephemeral_name = e.info().name;
+      CHECK(!ephemeral_name.empty());
+      d.async_receive([&](error_code ec, nats_asio::js_message) { pending = ec; });
+    }
+    for (int i = 0; i < 100 && !pending; ++i) co_await sleep_for(10ms);
+    REQUIRE(pending);
+    CHECK(*pending == errc::subscription_closed);
+    auto [ec1, keeper] =
+        co_await js.async_consumer_info("LIFE", "keeper", asio::as_tuple(use_awaitable));
+    CHECK(!ec1);
+    error_code ec2;
+    for (int i = 0; i < 50; ++i) {
+      auto [ec, info] =
+          co_await js.async_consumer_info("LIFE", ephemeral_name, asio::as_tuple(use_awaitable));
+      ec2 = ec;
+      if (ec) break;
+      co_await sleep_for(20ms);
+    }
+    CHECK(ec2 == nats_asio::make_jetstream_error(nats_asio::js_err::consumer_not_found));
+  }());
+}
+
+TEST_CASE("stream provisioning leaves the io_context free") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    using namespace asio::experimental::awaitable_operators;
+    auto conn = co_await connect(server);
+    nats_asio::jetstream js(conn);
+    auto ex = co_await asio::this_coro::executor;
+    std::chrono::milliseconds worst{0};
+    bool provisioning = true;
+    auto provision = [&]() -> awaitable<void> {
+      for (int i = 0; i < 20; ++i)
+        co_await js.async_ensure_stream(
+            stream("P" + std::to_string(i), "p" + std::to_string(i) + ".>"), use_awaitable);
+      provisioning = false;
+    };
+    auto probe = [&]() -> awaitable<void> {
+      asio::steady_timer t(ex);
+      while (provisioning) {
+        const auto deadline = std::chrono::steady_clock::now() + 5ms;
+        t.expires_at(deadline);
+        co_await t.async_wait(use_awaitable);
+        worst = std::max(worst, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::steady_clock::now() - deadline));
+      }
+    };
+    co_await (provision() && probe());
+    CHECK(worst < 50ms);
+  }());
+}
+
+TEST_CASE(
+    "ensure_consumer: idempotent, updatable, incompatible changes reported; deliver policies") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect(server);
+    nats_asio::jetstream js(conn);
+    co_await js.async_ensure_stream(stream("POLICY", "policy.>"), use_awaitable);
+    for (int i = 1; i <= 3; ++i)
+      co_await js.async_publish("policy.a", std::to_string(i), use_awaitable);
+
+    nats_asio::consumer_config cc;
+    cc.durable_name = "audit";
+    cc.deliver_subject = "deliver.audit";
+    cc.filter_subject = "policy.a";
+    cc.max_ack_pending = 10;
+    auto first = co_await js.async_ensure_consumer("POLICY", cc, use_awaitable);
+    CHECK(first.num_pending == 3);
+    auto again = co_await js.async_ensure_consumer("POLICY", cc, use_awaitable);
+    CHECK(again.name == "audit");
+    cc.max_ack_pending = 20;  // allowed to change
+    auto updated = co_await js.async_ensure_consumer("POLICY", cc, use_awaitable);
+    CHECK(updated.config.max_ack_pending == 20);
+    cc.deliver = nats_asio::deliver_policy::new_only;  // cannot change
+    nats_asio::diagnostics diag;
+    auto [ec, none] =
+        co_await js.async_ensure_consumer("POLICY", cc, diag, asio::as_tuple(use_awaitable));
+    CHECK(ec == errc::consumer_incompatible);
+    CHECK(diag.server_message().find("deliver_policy") != std::string::npos);
+
+    // deliver "last" starts with the newest message; "new" with the next one.
+    nats_asio::consumer_config last;
+    last.deliver = nats_asio::deliver_policy::last;
+    auto tail = co_await js.async_subscribe("POLICY", last, 16, use_awaitable);
+    CHECK((co_await tail.async_receive(use_awaitable)).payload() == "3");
+    nats_asio::consumer_config fresh;
+    fresh.deliver = nats_asio::deliver_policy::new_only;
+    auto news = co_await js.async_subscribe("POLICY", fresh, 16, use_awaitable);
+    co_await js.async_publish("policy.a", "4", use_awaitable);
+    CHECK((co_await news.async_receive(use_awaitable)).payload() == "4");
+    CHECK((co_await tail.async_receive(use_awaitable)).payload() == "4");
+  }());
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the project builds and tests with.
+# Idempotent: does nothing (and touches no network) when everything is
+# present. Extra package names given as arguments are installed too.
+#   tools/setup.sh [extra-package...]
+set -euo pipefail
+
+packages=(
+  meson ninja-build pkg-config g++
+  libboost1.81-dev libboost-json1.81-dev
+  libnats-dev libcli11-dev doctest-dev
+  nats-server
+  clang-format
+  "$@"
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  if [ "$status" != "install ok installed" ]; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  if ! command -v sudo >/dev/null 2>&1; then
+    echo "setup: missing packages (${missing[*]}) and not root, and sudo is not available" >&2
+    exit 1
+  fi
+  sudo=(sudo)
+fi
+echo "setup: installing ${missing[*]}"
+"${sudo[@]}" apt-get update -qq
+# env: sudo would drop DEBIAN_FRONTEND from the environment.
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
