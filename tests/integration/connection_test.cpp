@@ -14,6 +14,7 @@
 
 #include "nats_server.hpp"
 #include "run_async.hpp"
+#include "test_connection.hpp"
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -21,54 +22,17 @@ using asio::awaitable;
 using asio::use_awaitable;
 using nats_asio::errc;
 using nats_asio::error_code;
+using test_support::connect_to;
 using test_support::nats_server;
 using test_support::run_async;
-
-namespace {
-
-nats_asio::connect_options options_for(const nats_server& server) {
-  nats_asio::connect_options o;
-  o.servers = {server.url()};
-  o.name = "connection_test";
-  o.send_asap = true;
-  return o;
-}
-
-awaitable<nats_asio::connection> connect(const nats_server& server) {
-  nats_asio::connection conn(co_await asio::this_coro::executor);
-  auto [ec, detail] =
-      co_await conn.async_connect(options_for(server), asio::as_tuple(use_awaitable));
-  REQUIRE_MESSAGE(!ec, ec.message() << ": " << detail);
-  co_return conn;
-}
-
-// Measures how late a timer fires while `work` runs on the same io_context.
-template <typename T>
-awaitable<std::chrono::milliseconds> timer_lateness_during(awaitable<T> work) {
-  using namespace asio::experimental::awaitable_operators;
-  auto ex = co_await asio::this_coro::executor;
-  asio::steady_timer timer(ex);
-  std::chrono::milliseconds worst{0};
-  auto probe = [&]() -> awaitable<void> {
-    for (int i = 0; i < 10; ++i) {
-      const auto deadline = std::chrono::steady_clock::now() + 40ms;
-      timer.expires_at(deadline);
-      co_await timer.async_wait(use_awaitable);
-      worst = std::max(worst, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::steady_clock::now() - deadline));
-    }
-  };
-  co_await (std::move(work) && probe());
-  co_return worst;
-}
-
-}  // namespace
+using test_support::sleep_for;
+using test_support::worst_timer_delay_during;
 
 TEST_CASE("connect, publish with headers, subscribe and receive") {
   nats_server server;
   asio::io_context ioc;
   run_async(ioc, [&]() -> awaitable<void> {
-    auto conn = co_await connect(server);
+    auto conn = co_await connect_to(server);
     CHECK(conn.is_open());
     auto sub = conn.subscribe("greet.*");
     REQUIRE(!conn.publish("greet.alice", "hello", {{"X-Trace", "42"}, {"X-Trace", "43"}}));
@@ -103,7 +67,7 @@ TEST_CASE("request/reply, no responders and timeout") {
   nats_server server;
   asio::io_context ioc;
   run_async(ioc, [&]() -> awaitable<void> {
-    auto conn = co_await connect(server);
+    auto conn = co_await connect_to(server);
     auto responder = conn.subscribe("svc.echo");
     auto serve = [&]() -> awaitable<void> {
       auto req = co_await responder.async_receive(use_awaitable);
@@ -130,7 +94,7 @@ TEST_CASE("a slow request leaves the io_context free") {
   nats_server server;
   asio::io_context ioc;
   run_async(ioc, [&]() -> awaitable<void> {
-    auto conn = co_await connect(server);
+    auto conn = co_await connect_to(server);
     auto responder = conn.subscribe("svc.slow");
     auto ex = co_await asio::this_coro::executor;
     // The responder answers 500 ms late, from its own thread.
@@ -146,7 +110,7 @@ TEST_CASE("a slow request leaves the io_context free") {
     auto request = [&]() -> awaitable<nats_asio::message> {
       co_return co_await conn.async_request("svc.slow", "x", 3s, use_awaitable);
     };
-    auto lateness = co_await timer_lateness_during(request());
+    auto lateness = co_await worst_timer_delay_during(request());
     CHECK(lateness < 50ms);
     slow_peer.join();
   }());
@@ -156,7 +120,7 @@ TEST_CASE("a pending receive is cancelled at once and consumes nothing") {
   nats_server server;
   asio::io_context ioc;
   run_async(ioc, [&]() -> awaitable<void> {
-    auto conn = co_await connect(server);
+    auto conn = co_await connect_to(server);
     auto sub = conn.subscribe("cancel.me");
     asio::cancellation_signal signal;
     auto ex = co_await asio::this_coro::executor;
@@ -185,7 +149,7 @@ TEST_CASE("destroying a subscription or connection with operations pending is sa
     auto ex = co_await asio::this_coro::executor;
     std::optional<error_code> receive_result, request_result;
     {
-      auto conn = co_await connect(server);
+      auto conn = co_await connect_to(server);
       auto silent = conn.subscribe("nobody.answers");
       {
         auto sub = conn.subscribe("pending.receive");
@@ -210,7 +174,7 @@ TEST_CASE("connection events: disconnected and reconnected across a server resta
   nats_server server;
   asio::io_context ioc;
   run_async(ioc, [&]() -> awaitable<void> {
-    auto conn = co_await connect(server);
+    auto conn = co_await connect_to(server);
     auto sub = conn.subscribe("after.restart");
     server.kill_hard();
     auto ev = co_await conn.async_next_event(use_awaitable);
@@ -237,7 +201,7 @@ TEST_CASE("drain delivers what is in flight, then closes") {
   nats_server server;
   asio::io_context ioc;
   run_async(ioc, [&]() -> awaitable<void> {
-    auto conn = co_await connect(server);
+    auto conn = co_await connect_to(server);
     auto sub = conn.subscribe("drain.me");
     for (int i = 0; i < 100; ++i) REQUIRE(!conn.publish("drain.me", std::to_string(i)));
     co_await conn.async_drain(5s, use_awaitable);

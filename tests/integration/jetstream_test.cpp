@@ -17,6 +17,7 @@
 #include "nats_asio/connection.hpp"
 #include "nats_server.hpp"
 #include "run_async.hpp"
+#include "test_connection.hpp"
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -24,32 +25,18 @@ using asio::awaitable;
 using asio::use_awaitable;
 using nats_asio::errc;
 using nats_asio::error_code;
+using test_support::connect_to;
 using test_support::nats_server;
 using test_support::run_async;
+using test_support::sleep_for;
 
 namespace {
-
-awaitable<nats_asio::connection> connect(const nats_server& server, bool send_asap = true) {
-  nats_asio::connection conn(co_await asio::this_coro::executor);
-  nats_asio::connect_options o;
-  o.servers = {server.url()};
-  o.send_asap = send_asap;
-  o.reconnect_wait = 100ms;
-  auto [ec, detail] = co_await conn.async_connect(o, asio::as_tuple(use_awaitable));
-  REQUIRE_MESSAGE(!ec, ec.message() << ": " << detail);
-  co_return conn;
-}
 
 nats_asio::stream_config stream(std::string name, std::string subjects) {
   nats_asio::stream_config c;
   c.name = std::move(name);
   c.subjects = {std::move(subjects)};
   return c;
-}
-
-awaitable<void> sleep_for(std::chrono::milliseconds d) {
-  asio::steady_timer t(co_await asio::this_coro::executor, d);
-  co_await t.async_wait(use_awaitable);
 }
 
 }  // namespace
@@ -59,7 +46,7 @@ TEST_CASE(
   nats_server server;
   asio::io_context ioc;
   run_async(ioc, [&]() -> awaitable<void> {
-    auto conn = co_await connect(server);
+    auto conn = co_await connect_to(server);
     nats_asio::jetstream js(conn);
     auto cfg = stream("ORDERS", "orders.>");
     auto created = co_await js.async_ensure_stream(cfg, use_awaitable);
@@ -88,7 +75,7 @@ TEST_CASE("100000 async publishes are all acknowledged, none lost, none duplicat
   nats_server server;
   asio::io_context ioc;
   run_async(ioc, [&]() -> awaitable<void> {
-    auto conn = co_await connect(server, false);
+    auto conn = co_await connect_to(server, false);
     nats_asio::jetstream js(conn);
     co_await js.async_ensure_stream(stream("BULK", "bulk.>"), use_awaitable);
     constexpr int total = 100000;
@@ -126,7 +113,7 @@ TEST_CASE("a message id is stored once; expected-last-sequence guards order") {
   nats_server server;
   asio::io_context ioc;
   run_async(ioc, [&]() -> awaitable<void> {
-    auto conn = co_await connect(server);
+    auto conn = co_await connect_to(server);
     nats_asio::jetstream js(conn);
     co_await js.async_ensure_stream(stream("DEDUP", "dedup.>"), use_awaitable);
     nats_asio::publish_options o;
@@ -187,7 +174,7 @@ TEST_CASE("push consumer: ack, nak with redelivery, term without, in-progress") 
   nats_server server;
   asio::io_context ioc;
   run_async(ioc, [&]() -> awaitable<void> {
-    auto conn = co_await connect(server);
+    auto conn = co_await connect_to(server);
     nats_asio::jetstream js(conn);
     co_await js.async_ensure_stream(stream("WORK", "work.>"), use_awaitable);
     nats_asio::consumer_config cc;
@@ -252,7 +239,7 @@ TEST_CASE("a durable push subscription resumes after the server is killed and re
   run_async(
       ioc,
       [&]() -> awaitable<void> {
-        auto conn = co_await connect(server);
+        auto conn = co_await connect_to(server);
         nats_asio::jetstream js(conn);
         co_await js.async_ensure_stream(stream("EVENTS", "events.>"), use_awaitable);
         nats_asio::consumer_config cc;
@@ -293,7 +280,7 @@ TEST_CASE("destroying a js_subscription keeps a durable and deletes an ephemeral
   nats_server server;
   asio::io_context ioc;
   run_async(ioc, [&]() -> awaitable<void> {
-    auto conn = co_await connect(server);
+    auto conn = co_await connect_to(server);
     nats_asio::jetstream js(conn);
     co_await js.async_ensure_stream(stream("LIFE", "life.>"), use_awaitable);
     std::optional<error_code> pending;
@@ -330,29 +317,15 @@ TEST_CASE("stream provisioning leaves the io_context free") {
   nats_server server;
   asio::io_context ioc;
   run_async(ioc, [&]() -> awaitable<void> {
-    using namespace asio::experimental::awaitable_operators;
-    auto conn = co_await connect(server);
+    auto conn = co_await connect_to(server);
     nats_asio::jetstream js(conn);
-    auto ex = co_await asio::this_coro::executor;
-    std::chrono::milliseconds worst{0};
-    bool provisioning = true;
     auto provision = [&]() -> awaitable<void> {
-      for (int i = 0; i < 20; ++i)
-        co_await js.async_ensure_stream(
-            stream("P" + std::to_string(i), "p" + std::to_string(i) + ".>"), use_awaitable);
-      provisioning = false;
-    };
-    auto probe = [&]() -> awaitable<void> {
-      asio::steady_timer t(ex);
-      while (provisioning) {
-        const auto deadline = std::chrono::steady_clock::now() + 5ms;
-        t.expires_at(deadline);
-        co_await t.async_wait(use_awaitable);
-        worst = std::max(worst, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::steady_clock::now() - deadline));
+      for (int i = 0; i < 20; ++i) {
+        auto cfg = stream("P" + std::to_string(i), "p" + std::to_string(i) + ".>");
+        co_await js.async_ensure_stream(cfg, use_awaitable);
       }
     };
-    co_await (provision() && probe());
+    auto worst = co_await test_support::worst_timer_delay_during(provision());
     CHECK(worst < 50ms);
   }());
 }
@@ -362,7 +335,7 @@ TEST_CASE(
   nats_server server;
   asio::io_context ioc;
   run_async(ioc, [&]() -> awaitable<void> {
-    auto conn = co_await connect(server);
+    auto conn = co_await connect_to(server);
     nats_asio::jetstream js(conn);
     co_await js.async_ensure_stream(stream("POLICY", "policy.>"), use_awaitable);
     for (int i = 1; i <= 3; ++i)

@@ -14,6 +14,7 @@
 #include "nats_asio/kv_bucket.hpp"
 #include "nats_server.hpp"
 #include "run_async.hpp"
+#include "test_connection.hpp"
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -22,21 +23,12 @@ using asio::use_awaitable;
 using nats_asio::errc;
 using nats_asio::error_code;
 using nats_asio::kv_operation;
+using test_support::connect_to;
 using test_support::nats_server;
 using test_support::run_async;
+using test_support::sleep_for;
 
 namespace {
-
-awaitable<nats_asio::connection> connect(const nats_server& server) {
-  nats_asio::connection conn(co_await asio::this_coro::executor);
-  nats_asio::connect_options o;
-  o.servers = {server.url()};
-  o.send_asap = true;
-  o.reconnect_wait = 100ms;
-  auto [ec, detail] = co_await conn.async_connect(o, asio::as_tuple(use_awaitable));
-  REQUIRE_MESSAGE(!ec, ec.message() << ": " << detail);
-  co_return conn;
-}
 
 awaitable<nats_asio::kv_bucket> bucket(nats_asio::jetstream& js, std::string name,
                                        int history = 5) {
@@ -50,18 +42,13 @@ awaitable<nats_asio::kv_bucket> bucket(nats_asio::jetstream& js, std::string nam
   co_return kv;
 }
 
-awaitable<void> sleep_for(std::chrono::milliseconds d) {
-  asio::steady_timer t(co_await asio::this_coro::executor, d);
-  co_await t.async_wait(use_awaitable);
-}
-
 }  // namespace
 
 TEST_CASE("kv: create bucket, put, get, create, update with conflict, erase, keys") {
   nats_server server;
   asio::io_context ioc;
   run_async(ioc, [&]() -> awaitable<void> {
-    auto conn = co_await connect(server);
+    auto conn = co_await connect_to(server);
     nats_asio::jetstream js(conn);
     auto kv = co_await bucket(js, "CONFIG");
 
@@ -109,7 +96,7 @@ TEST_CASE("kv: open an existing bucket, a missing one, and an empty bucket's key
   nats_server server;
   asio::io_context ioc;
   run_async(ioc, [&]() -> awaitable<void> {
-    auto conn = co_await connect(server);
+    auto conn = co_await connect_to(server);
     nats_asio::jetstream js(conn);
     auto [ec, none] =
         co_await nats_asio::async_open_key_value(js, "MISSING", asio::as_tuple(use_awaitable));
@@ -127,7 +114,7 @@ TEST_CASE("kv: the config survives a server restart (file storage)") {
   run_async(
       ioc,
       [&]() -> awaitable<void> {
-        auto conn = co_await connect(server);
+        auto conn = co_await connect_to(server);
         nats_asio::jetstream js(conn);
         auto kv = co_await bucket(js, "DURABLE");
         auto rev = co_await kv.async_put("k", "v", use_awaitable);
@@ -153,7 +140,7 @@ TEST_CASE("kv watch: initial values, marker, then every update, also across a se
   run_async(
       ioc,
       [&]() -> awaitable<void> {
-        auto conn = co_await connect(server);
+        auto conn = co_await connect_to(server);
         nats_asio::jetstream js(conn);
         auto kv = co_await bucket(js, "WATCHED");
         co_await kv.async_put("s1.config", "a", use_awaitable);
@@ -215,7 +202,7 @@ TEST_CASE("kv watch: a pending next is cancelled at once and loses nothing") {
   asio::io_context ioc;
   run_async(ioc, [&]() -> awaitable<void> {
     using namespace asio::experimental::awaitable_operators;
-    auto conn = co_await connect(server);
+    auto conn = co_await connect_to(server);
     nats_asio::jetstream js(conn);
     auto kv = co_await bucket(js, "CANCEL");
     auto watcher = co_await kv.async_watch(">", use_awaitable);
@@ -251,26 +238,21 @@ TEST_CASE("kv watch waiting for updates leaves the io_context free") {
   asio::io_context ioc;
   run_async(ioc, [&]() -> awaitable<void> {
     using namespace asio::experimental::awaitable_operators;
-    auto conn = co_await connect(server);
+    auto conn = co_await connect_to(server);
     nats_asio::jetstream js(conn);
     auto kv = co_await bucket(js, "IDLE");
     auto watcher = co_await kv.async_watch(">", use_awaitable);
     co_await watcher.async_next(use_awaitable);  // marker
-    auto ex = co_await asio::this_coro::executor;
-    std::chrono::milliseconds worst{0};
-    auto probe = [&]() -> awaitable<void> {
-      asio::steady_timer t(ex);
-      for (int i = 0; i < 20; ++i) {
-        const auto deadline = std::chrono::steady_clock::now() + 20ms;
-        t.expires_at(deadline);
-        co_await t.async_wait(use_awaitable);
-        worst = std::max(worst, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::steady_clock::now() - deadline));
-      }
+    nats_asio::kv_entry woken;
+    auto wait_for_update = [&]() -> awaitable<void> {
+      woken = co_await watcher.async_next(use_awaitable);
+    };
+    auto wake_later = [&]() -> awaitable<void> {
+      co_await sleep_for(400ms);
       co_await kv.async_put("wake", "up", use_awaitable);
     };
-    auto entry = co_await (watcher.async_next(use_awaitable) && probe());
-    CHECK(entry.key == "wake");
+    auto worst = co_await test_support::worst_timer_delay_during(wait_for_update() && wake_later());
+    CHECK(woken.key == "wake");
     CHECK(worst < 50ms);
   }());
 }

@@ -27,11 +27,6 @@ boost::asio::awaitable<api_response> api_call(std::shared_ptr<connection_core> c
   co_return parse_api_response(reply.payload);
 }
 
-namespace {
-
-using boost::json::serialize;
-using std::chrono::milliseconds;
-
 std::string new_inbox() {
   char* inbox = nullptr;
   if (natsInbox_Create(&inbox) != NATS_OK) return {};
@@ -39,6 +34,18 @@ std::string new_inbox() {
   natsInbox_Destroy(inbox);
   return out;
 }
+
+void delete_consumer_later(const std::shared_ptr<connection_core>& core, const std::string& stream,
+                           const std::string& consumer) {
+  auto ignore = make_inline_completion<message>(core->executor(), [](error_code, message) {});
+  core->request("$JS.API.CONSUMER.DELETE." + stream + "." + consumer, {}, "",
+                std::chrono::seconds(5), ignore);
+}
+
+namespace {
+
+using boost::json::serialize;
+using std::chrono::milliseconds;
 
 void set_text(const std::shared_ptr<std::string>& text, std::string value) {
   if (text) *text = std::move(value);
@@ -120,57 +127,6 @@ boost::asio::awaitable<std::pair<error_code, consumer_info>> ensure_consumer(
 
 }  // namespace
 }  // namespace detail
-
-struct js_subscription::activity {
-  std::atomic<std::int64_t> last_ns{0};
-  void touch() {
-    last_ns.store(std::chrono::steady_clock::now().time_since_epoch().count(),
-                  std::memory_order_relaxed);
-  }
-};
-
-js_subscription::~js_subscription() { unsubscribe(); }
-
-js_subscription& js_subscription::operator=(js_subscription&& other) noexcept {
-  if (this != &other) {
-    unsubscribe();
-    executor_ = std::move(other.executor_);
-    state_ = std::move(other.state_);
-    activity_ = std::move(other.activity_);
-    info_ = std::move(other.info_);
-    ephemeral_ = other.ephemeral_;
-  }
-  return *this;
-}
-
-void js_subscription::unsubscribe() {
-  if (!state_) return;
-  auto core = state_->core();
-  state_->close();
-  state_.reset();
-  if (ephemeral_ && core && !info_.name.empty()) {
-    // Delete the ephemeral consumer now rather than after its inactivity timeout.
-    auto ignore = detail::make_inline_completion<message>(executor_, [](error_code, message) {});
-    core->request("$JS.API.CONSUMER.DELETE." + info_.stream + "." + info_.name, {}, "",
-                  std::chrono::seconds(5), ignore);
-  }
-}
-
-std::uint64_t js_subscription::dropped() const { return state_ ? state_->queue().dropped() : 0; }
-
-std::chrono::steady_clock::time_point js_subscription::last_activity() const {
-  if (!activity_) return {};
-  return std::chrono::steady_clock::time_point(
-      std::chrono::steady_clock::duration(activity_->last_ns.load(std::memory_order_relaxed)));
-}
-
-void js_subscription::start_receive(const detail::completion_ptr<js_message>& c) {
-  if (!state_) {
-    c->fail(errc::subscription_closed);
-    return;
-  }
-  state_->queue().receive(c);
-}
 
 jetstream::jetstream(const connection& conn, std::chrono::milliseconds api_timeout)
     : executor_(conn.get_executor()), core_(conn.core()), api_timeout_(api_timeout) {}
@@ -378,14 +334,6 @@ boost::asio::awaitable<std::pair<error_code, js_subscription>> subscribe_push(
 }
 
 }  // namespace
-
-void js_subscription::attach(std::shared_ptr<detail::subscription_state<js_message>> state,
-                             std::shared_ptr<activity> act, consumer_info info, bool ephemeral) {
-  state_ = std::move(state);
-  activity_ = std::move(act);
-  info_ = std::move(info);
-  ephemeral_ = ephemeral;
-}
 
 void jetstream::start_subscribe(std::string stream, consumer_config config, std::size_t capacity,
                                 const detail::completion_ptr<js_subscription>& c) {

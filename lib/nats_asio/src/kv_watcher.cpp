@@ -17,14 +17,6 @@ namespace {
 using boost::asio::awaitable;
 using boost::asio::use_awaitable;
 
-std::string new_inbox() {
-  char* inbox = nullptr;
-  if (natsInbox_Create(&inbox) != NATS_OK) return {};
-  std::string out(inbox);
-  natsInbox_Destroy(inbox);
-  return out;
-}
-
 // Receives from `sub` or fails with errc::timeout after `timeout`.
 template <typename Token>
 auto async_receive_for(const std::shared_ptr<subscription_state<message>>& sub,
@@ -41,9 +33,7 @@ auto async_receive_for(const std::shared_ptr<subscription_state<message>>& sub,
 
 void delete_consumer(watch_state& w) {
   if (w.consumer_name.empty()) return;
-  auto ignore = make_inline_completion<message>(w.core->executor(), [](error_code, message) {});
-  w.core->request("$JS.API.CONSUMER.DELETE." + w.stream + "." + w.consumer_name, {}, "",
-                  std::chrono::seconds(5), ignore);
+  delete_consumer_later(w.core, w.stream, w.consumer_name);
   w.consumer_name.clear();
 }
 

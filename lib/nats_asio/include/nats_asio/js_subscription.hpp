@@ -1,8 +1,10 @@
 // A push consumer bound to its deliver subject; messages pulled with async_receive.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -54,7 +56,14 @@ class js_subscription {
   // Time of the last message or heartbeat from the server.
   std::chrono::steady_clock::time_point last_activity() const;
 
-  struct activity;  // last time the server was heard from (internal)
+  // Last time the server was heard from; written on nats.c threads.
+  struct activity {
+    std::atomic<std::int64_t> last_ns{0};
+    void touch() {
+      last_ns.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                    std::memory_order_relaxed);
+    }
+  };
   // Internal: binds the pieces made by jetstream::async_subscribe.
   void attach(std::shared_ptr<detail::subscription_state<js_message>> state,
               std::shared_ptr<activity> act, consumer_info info, bool ephemeral);
