@@ -167,11 +167,11 @@ void connection_core::subscription_opened() {
   ++live_subscriptions_;
 }
 
+// Notified under the lock: the waiter in close_blocking() may destroy this
+// object as soon as it sees the condition, so nothing may touch it after.
 void connection_core::subscription_completed() {
-  {
-    std::lock_guard lock(close_mutex_);
-    --live_subscriptions_;
-  }
+  std::lock_guard lock(close_mutex_);
+  --live_subscriptions_;
   close_cv_.notify_all();
 }
 
@@ -274,11 +274,9 @@ void connection_core::on_closed(natsConnection*, void* closure) {
   }
   self->events_.push_evicting(std::move(ev));
   self->events_.close(errc::connection_closed);
-  {
-    std::lock_guard lock(self->close_mutex_);
-    self->closed_ = true;
-  }
-  self->close_cv_.notify_all();
+  std::lock_guard lock(self->close_mutex_);
+  self->closed_ = true;
+  self->close_cv_.notify_all();  // under the lock, see subscription_completed()
 }
 
 void connection_core::on_disconnected(natsConnection*, void* closure) {

@@ -130,6 +130,10 @@ class handler_completion final : public completion<Results...> {
   void deliver(error_code ec, Results... results) override {
     auto self = std::static_pointer_cast<handler_completion>(this->shared_from_this());
     auto ex = work_.get_executor();
+    // Held until post() has returned: otherwise the handler could run, the
+    // io_context run out of work and be destroyed while this (possibly
+    // foreign) thread is still inside post().
+    auto posting = work_;
     boost::asio::post(ex, [self = std::move(self),
                            result = std::make_tuple(ec, std::move(results)...)]() mutable {
       self->stop_timer();
@@ -140,6 +144,7 @@ class handler_completion final : public completion<Results...> {
       auto work = std::move(self->work_);
       std::apply(std::move(handler), std::move(result));
     });
+    posting.reset();
   }
 
   Handler handler_;
@@ -172,10 +177,13 @@ class inline_completion final : public completion<Results...> {
  private:
   void deliver(error_code ec, Results... results) override {
     if (this->has_timer() && ec != errc::timeout) {
-      // The timer belongs to the executor; cancel it there.
+      // The timer belongs to the executor; destroy it there (see
+      // handler_completion::deliver for why the work guard outlives post()).
+      auto posting = boost::asio::make_work_guard(executor_);
       boost::asio::post(executor_, [self = this->shared_from_this()] {
         static_cast<inline_completion*>(self.get())->stop_timer();
       });
+      posting.reset();
     }
     auto fn = std::move(fn_);
     fn(ec, std::move(results)...);
