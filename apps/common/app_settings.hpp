@@ -1,0 +1,41 @@
+// Settings shared by iot-sensor and iot-sim, resolved with the precedence
+// flag > environment > .env > default, plus the connection they make.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "iot/settings.hpp"
+#include "iot/wire.hpp"
+#include "nats_asio/connect_options.hpp"
+
+namespace apps {
+
+// Flags every program accepts; unset optionals fall back to the environment.
+struct common_flags {
+  std::optional<std::string> nats_url;
+  std::optional<std::string> env_file;
+  std::optional<std::string> user;
+  std::optional<std::string> password;
+  std::optional<std::string> token;
+  std::optional<std::string> creds;
+  std::optional<std::string> replicas;
+};
+
+void add_common_flags(CLI::App& app, common_flags& flags);
+
+struct app_settings {
+  nats_asio::connect_options connect;
+  iot::wire_names names;
+  int replicas = 1;
+  std::chrono::nanoseconds measurements_max_age{std::chrono::hours(24 * 7)};
+  std::int64_t measurements_max_bytes = 1024LL * 1024 * 1024;
+};
+
+// Resolves every setting; on failure returns nullopt and sets `error` to one line.
+std::optional<app_settings> resolve_settings(const common_flags& flags, const std::string& name,
+                                             std::string& error);
+
+}  // namespace apps

@@ -1,0 +1,85 @@
+// iot-sensor: a simulated sensor on NATS JetStream.
+#include <CLI/CLI.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <iostream>
+
+#include "../common/app_settings.hpp"
+#include "../common/logger.hpp"
+#include "iot/duration.hpp"
+#include "iot/sensor_id.hpp"
+#include "sensor.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"iot-sensor: a simulated sensor publishing measurements to NATS JetStream"};
+  std::string sensor_id, interval_text, log_level = "info";
+  std::optional<std::string> dump;
+  std::size_t history = 10000;
+  bool quiet = false;
+  apps::common_flags flags;
+  app.add_option("--sensorID", sensor_id, "sensor id: 1-64 of A-Z a-z 0-9 _ -")->required();
+  app.add_option("--interval", interval_text,
+                 "measurement interval: 5 (seconds), 5s, 250ms, 1m (default: stored, else 10s)");
+  app.add_option("--history", history, "measurements kept for corrections")->capture_default_str();
+  app.add_option("--dump", dump, "write the kept measurements to FILE at shutdown");
+  app.add_option("--log-level", log_level, "error, warn, info or debug")->capture_default_str();
+  app.add_flag("--quiet", quiet, "log errors only");
+  apps::add_common_flags(app, flags);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  auto usage = [](const std::string& text) {
+    std::cerr << "iot-sensor: " << text << '\n';
+    return 2;
+  };
+  if (auto e = iot::sensor_id_error(sensor_id); !e.empty()) return usage(e);
+  auto level = apps::parse_log_level(log_level);
+  if (!level) return usage("--log-level must be error, warn, info or debug");
+  if (quiet) level = apps::log_level::error;
+  if (history == 0) return usage("--history must be at least 1");
+
+  sensor::sensor_options options;
+  options.sensor_id = sensor_id;
+  options.history = history;
+  options.dump_file = dump;
+  if (!interval_text.empty()) {
+    std::chrono::milliseconds d{};
+    if (auto e = iot::parse_duration(interval_text, d); !e.empty())
+      return usage("--interval: " + e);
+    if (auto e = iot::interval_error(d); !e.empty()) return usage("--interval: " + e);
+    options.interval = d;
+  }
+  std::string error;
+  auto settings = apps::resolve_settings(flags, "iot-sensor " + sensor_id, error);
+  if (!settings) return usage(error);
+  options.settings = std::move(*settings);
+
+  apps::logger log(sensor_id, *level);
+  boost::asio::io_context ioc;
+  sensor::sensor_runtime runtime(ioc.get_executor(), std::move(options), log);
+  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](auto ec, int) {
+    if (!ec) runtime.stop();
+  });
+  int rc = 1;
+  boost::asio::co_spawn(ioc, runtime.run(), [&](std::exception_ptr e, int code) {
+    signals.cancel();
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        log.error(std::string("unexpected failure: ") + ex.what());
+      }
+      rc = 1;
+    } else {
+      rc = code;
+    }
+  });
+  ioc.run();
+  return rc;
+}

@@ -1,0 +1,307 @@
+#include "sensor.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include "../common/provision.hpp"
+#include "iot/command_result.hpp"
+#include "iot/duration.hpp"
+
+namespace sensor {
+
+namespace asio = boost::asio;
+using asio::as_tuple;
+using asio::use_awaitable;
+using namespace std::chrono_literals;
+
+namespace {
+
+// How long shutdown waits for an unacknowledged publish to get through.
+constexpr auto shutdown_grace = 5s;
+
+std::string format_value(double v) {
+  std::ostringstream out;
+  out.setf(std::ios::fixed);
+  out.precision(2);
+  out << v;
+  return out.str();
+}
+
+asio::awaitable<void> pause(std::chrono::milliseconds d) {
+  asio::steady_timer t(co_await asio::this_coro::executor, d);
+  co_await t.async_wait(as_tuple(use_awaitable));
+}
+
+}  // namespace
+
+sensor_runtime::sensor_runtime(asio::any_io_executor ex, sensor_options options, apps::logger& log)
+    : executor_(ex),
+      options_(std::move(options)),
+      log_(log),
+      conn_(ex),
+      history_(options_.history),
+      tick_(ex) {}
+
+void sensor_runtime::stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  log_.info("stopping");
+  tick_.cancel();
+  stop_receiving_.emit(asio::cancellation_type::terminal);
+}
+
+asio::awaitable<bool> sensor_runtime::start() {
+  const auto& s = options_.settings;
+  auto [ec, detail] = co_await conn_.async_connect(s.connect, as_tuple(use_awaitable));
+  if (ec) {
+    std::string urls;
+    for (const auto& u : s.connect.servers) urls += (urls.empty() ? "" : ",") + u;
+    log_.error("cannot connect to " + urls + ": " + ec.message() +
+               (detail.empty() ? "" : " (" + detail + ")"));
+    co_return false;
+  }
+  js_.emplace(conn_);
+  std::string error;
+  auto assets = co_await apps::provision(*js_, s, error);
+  if (!assets) {
+    log_.error(error);
+    co_return false;
+  }
+  kv_ = std::move(assets->config);
+
+  // The stored config survives restarts; a --interval flag overrides it.
+  const auto key = iot::wire_names::config_key(options_.sensor_id);
+  auto [gec, entry] = co_await kv_->async_get(key, as_tuple(use_awaitable));
+  iot::sensor_config stored;
+  if (!gec && iot::decode_sensor_config(entry.value, stored).empty()) {
+    config_ = stored;
+  } else if (!gec) {
+    log_.warn("stored config under " + key + " is not valid JSON of schema 1; replacing it");
+  }
+  config_.schema = 1;
+  config_.sensor_id = options_.sensor_id;
+  if (options_.interval) config_.interval = *options_.interval;
+  if (!co_await store_config()) co_return false;
+  co_return true;
+}
+
+asio::awaitable<bool> sensor_runtime::store_config() {
+  config_.updated_at = iot::clock::now();
+  const auto key = iot::wire_names::config_key(options_.sensor_id);
+  for (int attempt = 1;; ++attempt) {
+    auto [ec, rev] = co_await kv_->async_put(key, iot::encode(config_), as_tuple(use_awaitable));
+    if (!ec) co_return true;
+    log_.warn("cannot store config " + key + " (attempt " + std::to_string(attempt) +
+              "): " + ec.message());
+    if (attempt == 5) co_return false;
+    co_await pause(500ms);
+  }
+}
+
+asio::awaitable<int> sensor_runtime::run() {
+  if (!co_await start()) co_return 1;
+  const auto& names = options_.settings.names;
+  nats_asio::consumer_config cc;
+  cc.durable_name = iot::wire_names::command_consumer(options_.sensor_id);
+  cc.filter_subject = names.commands_of(options_.sensor_id);
+  cc.ack_wait = 30s;
+  cc.max_ack_pending = 1;  // commands apply one at a time, in order
+  cc.idle_heartbeat = 5s;
+  nats_asio::diagnostics diag;
+  auto [sec, commands] =
+      co_await js_->async_subscribe(names.commands_stream, cc, 64, as_tuple(use_awaitable));
+  if (sec) {
+    log_.error("cannot consume commands from " + names.commands_stream + ": " + sec.message());
+    co_return 1;
+  }
+  log_.info("started: interval " + iot::format_duration(config_.interval) + ", measurements on " +
+            names.measurements_of(options_.sensor_id) + ", commands from " +
+            names.commands_of(options_.sensor_id));
+
+  using namespace asio::experimental::awaitable_operators;
+  co_await (measure_loop() && command_loop(commands));
+
+  commands.unsubscribe();
+  co_await conn_.async_drain(2s, as_tuple(use_awaitable));
+  const auto& s = summary_;
+  std::cout << "summary: published " << s.published << ", acknowledged " << s.acknowledged
+            << ", corrected " << s.corrected << ", commands applied " << s.applied << ", rejected "
+            << s.rejected << std::endl;
+  if (options_.dump_file) write_dump();
+  co_return 0;
+}
+
+asio::awaitable<void> sensor_runtime::measure_loop() {
+  while (!stopping_) {
+    iot::measurement m;
+    m.lecture_id = probe_.next_lecture_id();
+    m.sensor_id = options_.sensor_id;
+    m.value = probe_.read();
+    m.lecture = format_value(m.value);
+    m.seq = ++seq_;
+    m.timestamp = iot::clock::now();
+    m.unit = simulated_probe::unit;
+    const auto taken = std::chrono::steady_clock::now();
+    history_.remember(m);
+    co_await publish(m);
+    // Wait one interval from this measurement; a config change cancels the
+    // wait and the new interval counts from the same moment.
+    while (!stopping_) {
+      tick_.expires_at(taken + config_.interval);
+      auto [ec] = co_await tick_.async_wait(as_tuple(use_awaitable));
+      if (!ec) break;
+    }
+  }
+}
+
+asio::awaitable<void> sensor_runtime::publish(const iot::measurement& m) {
+  ++summary_.published;
+  const auto subject = options_.settings.names.measurements_of(options_.sensor_id);
+  nats_asio::publish_options po;
+  po.msg_id = iot::message_id(m);
+  const auto payload = iot::encode(m);
+  std::optional<std::chrono::steady_clock::time_point> give_up;
+  // Retried with the same message id until stored: a publish that timed out
+  // but was stored is dropped by the server as a duplicate.
+  for (;;) {
+    auto [ec, ack] = co_await js_->async_publish(subject, payload, po, as_tuple(use_awaitable));
+    if (!ec) {
+      ++summary_.acknowledged;
+      log_.info((m.revision > 1 ? "corrected lecture_id="
+                                : "published seq=" + std::to_string(m.seq) + " lecture_id=") +
+                std::to_string(m.lecture_id) + " value=" + m.lecture + " " + m.unit +
+                (m.revision > 1 ? " revision=" + std::to_string(m.revision) : "") +
+                (ack.duplicate ? " (duplicate)" : ""));
+      co_return;
+    }
+    log_.warn("publish " + po.msg_id + " failed: " + ec.message() + "; retrying");
+    if (stopping_) {
+      if (!give_up) give_up = std::chrono::steady_clock::now() + shutdown_grace;
+      if (std::chrono::steady_clock::now() > *give_up) {
+        log_.error("gave up on " + po.msg_id + " at shutdown: not acknowledged");
+        co_return;
+      }
+    }
+    co_await pause(250ms);
+  }
+}
+
+asio::awaitable<void> sensor_runtime::command_loop(nats_asio::js_subscription& commands) {
+  while (!stopping_) {
+    auto [ec, msg] = co_await commands.async_receive(
+        asio::bind_cancellation_slot(stop_receiving_.slot(), as_tuple(use_awaitable)));
+    if (ec) {
+      if (!stopping_) log_.error("command consumer ended: " + ec.message());
+      co_return;
+    }
+    co_await handle(std::move(msg));
+  }
+}
+
+asio::awaitable<void> sensor_runtime::handle(nats_asio::js_message msg) {
+  iot::command cmd;
+  if (auto reason = iot::decode_command(msg.payload(), cmd); !reason.empty()) {
+    co_await reject(msg, "", reason, true);
+    co_return;
+  }
+  if (!cmd.command_uuid.empty() && cmd.command_uuid == config_.last_command_id) {
+    // Applied before a crash that came ahead of the ack: do not apply twice.
+    log_.info("command " + cmd.command_uuid + " was already applied; acknowledging");
+    co_await msg.async_ack(as_tuple(use_awaitable));
+    co_return;
+  }
+  co_await apply(cmd, msg);
+}
+
+asio::awaitable<void> sensor_runtime::apply(const iot::command& cmd, nats_asio::js_message& msg) {
+  if (cmd.kind == iot::command_kind::update_config) {
+    const auto old = config_.interval;
+    config_.interval = cmd.new_interval;
+    config_.last_command_id = cmd.command_uuid;
+    if (!co_await store_config()) {
+      config_.interval = old;
+      co_await msg.async_nak(1s, as_tuple(use_awaitable));  // try again later
+      co_return;
+    }
+    tick_.cancel();  // re-arm the pending wait with the new interval
+    log_.info("interval " + iot::format_duration(old) + " -> " +
+              iot::format_duration(config_.interval) + " (command " + cmd.command_uuid + ")");
+  } else {
+    const auto* original = history_.find(cmd.metric_id);
+    if (!original) {
+      co_await reject(
+          msg, cmd.command_uuid,
+          "lecture_id " + std::to_string(cmd.metric_id) + " is unknown or no longer in the history",
+          false);
+      co_return;
+    }
+    iot::measurement corrected = *original;
+    corrected.lecture = cmd.new_measurement_value;
+    corrected.revision = original->revision + 1;
+    double v = 0;
+    const auto& text = cmd.new_measurement_value;
+    if (std::from_chars(text.data(), text.data() + text.size(), v).ptr == text.data() + text.size())
+      corrected.value = v;
+    history_.remember(corrected);
+    co_await publish(corrected);
+    ++summary_.corrected;
+    config_.last_command_id = cmd.command_uuid;
+    co_await store_config();
+  }
+  ++summary_.applied;
+  report(cmd.command_uuid, true, "");
+  co_await msg.async_ack(as_tuple(use_awaitable));
+}
+
+asio::awaitable<void> sensor_runtime::reject(nats_asio::js_message& msg, const std::string& uuid,
+                                             const std::string& reason, bool dead_letter) {
+  ++summary_.rejected;
+  log_.warn("rejected command" + (uuid.empty() ? std::string() : " " + uuid) + ": " + reason);
+  if (dead_letter) {
+    boost::json::object record;
+    record["sensor_id"] = options_.sensor_id;
+    record["subject"] = msg.subject();
+    record["stream_sequence"] = msg.metadata().stream_sequence;
+    record["reason"] = reason;
+    record["payload"] = msg.payload();
+    record["received_at"] = iot::format_rfc3339(iot::clock::now());
+    nats_asio::publish_options po;
+    po.msg_id = options_.sensor_id + ":dl:" + std::to_string(msg.metadata().stream_sequence);
+    auto [ec, ack] =
+        co_await js_->async_publish(options_.settings.names.deadletter_of(options_.sensor_id),
+                                    boost::json::serialize(record), po, as_tuple(use_awaitable));
+    if (ec) {
+      // Keep the command: it comes back after ack_wait and is dead-lettered then.
+      log_.error("cannot store dead letter: " + ec.message() + "; command kept for redelivery");
+      co_return;
+    }
+  }
+  report(uuid, false, reason);
+  co_await msg.async_term(as_tuple(use_awaitable));
+}
+
+void sensor_runtime::report(const std::string& uuid, bool applied, const std::string& error) {
+  iot::command_result r;
+  r.command_uuid = uuid;
+  r.sensor_id = options_.sensor_id;
+  r.applied = applied;
+  r.error = error;
+  if (applied) r.config = config_;
+  if (auto ec =
+          conn_.publish(options_.settings.names.events_of(options_.sensor_id), iot::encode(r)))
+    log_.warn("cannot publish command result: " + ec.message());
+}
+
+void sensor_runtime::write_dump() const {
+  std::ofstream out(*options_.dump_file);
+  history_.for_each([&](const iot::measurement& m) { out << iot::encode(m) << '\n'; });
+  if (!out) log_.error("cannot write " + *options_.dump_file);
+}
+
+}  // namespace sensor

@@ -1,0 +1,132 @@
+// iot-sim: the admin CLI. Each subcommand runs as one sequential coroutine.
+#include <CLI/CLI.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <iostream>
+
+#include "../common/app_settings.hpp"
+#include "iot/duration.hpp"
+#include "iot/sensor_id.hpp"
+#include "sim_commands.hpp"
+
+namespace {
+
+int usage(const std::string& text) {
+  std::cerr << "iot-sim: " << text << '\n';
+  return sim::exit_code::usage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"iot-sim: administer simulated sensors over NATS JetStream"};
+  app.require_subcommand(1);
+  app.fallthrough();  // common flags may follow the subcommand
+  apps::common_flags flags;
+  apps::add_common_flags(app, flags);
+
+  std::string sensor_id;
+  bool json = false;
+  sim::subscribe_args sub_args;
+  sim::command_args cmd_args;
+  std::string interval_text, timeout_text = "5s";
+  std::uint64_t count = 0;
+
+  auto* subscribe = app.add_subcommand("subscribe", "print a sensor's measurements as they arrive");
+  subscribe->add_option("--sensorID", sensor_id, "sensor id")->required();
+  subscribe->add_option("--from", sub_args.from, "new, all or last:N")->capture_default_str();
+  subscribe->add_option("--count", count, "stop after N measurements");
+  subscribe->add_flag("--json", json, "print the raw JSON");
+
+  auto* get_config = app.add_subcommand("get_config", "print a sensor's stored config");
+  get_config->add_option("--sensorID", sensor_id, "sensor id")->required();
+  get_config->add_flag("--json", json, "print the raw JSON");
+
+  auto* edit_config = app.add_subcommand("edit_config", "change a sensor's measurement interval");
+  edit_config->add_option("--sensorID", sensor_id, "sensor id")->required();
+  edit_config->add_option("--interval", interval_text, "5 (seconds), 5s, 250ms, 1m, ...")
+      ->required();
+  edit_config->add_option("--timeout", timeout_text, "how long to wait for the sensor's answer")
+      ->capture_default_str();
+
+  auto* edit_measurement = app.add_subcommand("edit_measurement", "correct a measurement");
+  edit_measurement->add_option("--sensorID", sensor_id, "sensor id")->required();
+  edit_measurement->add_option("--id", cmd_args.lecture_id, "lecture_id of the measurement")
+      ->required();
+  edit_measurement->add_option("--value", cmd_args.value, "the corrected reading")->required();
+  edit_measurement->add_option("--timeout", timeout_text, "how long to wait for the answer")
+      ->capture_default_str();
+
+  auto* list = app.add_subcommand("list", "every sensor in the config bucket");
+
+  app.footer(
+      "Exit codes: 0 ok, 1 failure (server unreachable, refused), 2 usage, 3 unknown sensor, "
+      "4 command rejected, 5 command not confirmed (queued for an offline sensor).\n"
+      "Secrets: NATS_PASSWORD, NATS_TOKEN and the file in NATS_CREDS.");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : sim::exit_code::usage;
+  }
+
+  if (!list->parsed()) {
+    if (auto e = iot::sensor_id_error(sensor_id); !e.empty()) return usage(e);
+  }
+  std::chrono::milliseconds timeout{};
+  if (auto e = iot::parse_duration(timeout_text, timeout); !e.empty())
+    return usage("--timeout: " + e);
+  cmd_args.sensor_id = sensor_id;
+  cmd_args.timeout = timeout;
+  if (edit_config->parsed()) {
+    if (auto e = iot::parse_duration(interval_text, cmd_args.interval); !e.empty())
+      return usage("--interval: " + e);
+    if (auto e = iot::interval_error(cmd_args.interval); !e.empty())
+      return usage("--interval: " + e);
+  }
+  if (edit_measurement->parsed()) {
+    if (cmd_args.value.empty()) return usage("--value must not be empty");
+    if (cmd_args.value.size() > 4096) return usage("--value is longer than 4096 bytes");
+  }
+  sub_args.sensor_id = sensor_id;
+  sub_args.json = json;
+  if (subscribe->count("--count")) {
+    if (count == 0) return usage("--count must be at least 1");
+    sub_args.count = count;
+  }
+
+  std::string error;
+  auto settings = apps::resolve_settings(flags, "iot-sim", error);
+  if (!settings) return usage(error);
+
+  boost::asio::io_context ioc;
+  boost::asio::cancellation_signal stop;
+  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](auto ec, int) {
+    if (!ec) stop.emit(boost::asio::cancellation_type::terminal);
+  });
+
+  boost::asio::awaitable<int> work =
+      subscribe->parsed()          ? sim::run_subscribe(*settings, sub_args, stop)
+      : get_config->parsed()       ? sim::run_get_config(*settings, sensor_id, json)
+      : edit_config->parsed()      ? sim::run_edit_config(*settings, cmd_args)
+      : edit_measurement->parsed() ? sim::run_edit_measurement(*settings, cmd_args)
+                                   : sim::run_list(*settings);
+  int rc = sim::exit_code::failure;
+  boost::asio::co_spawn(ioc, std::move(work), [&](std::exception_ptr e, int code) {
+    signals.cancel();
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        std::cerr << "iot-sim: unexpected failure: " << ex.what() << '\n';
+      }
+      return;
+    }
+    rc = code;
+  });
+  ioc.run();
+  return rc;
+}

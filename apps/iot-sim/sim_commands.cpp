@@ -1,0 +1,285 @@
+#include "sim_commands.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <iomanip>
+#include <iostream>
+
+#include "iot/command.hpp"
+#include "iot/command_result.hpp"
+#include "iot/duration.hpp"
+#include "iot/measurement.hpp"
+#include "iot/sensor_config.hpp"
+#include "nats_asio/connection.hpp"
+#include "nats_asio/jetstream.hpp"
+#include "nats_asio/kv_bucket.hpp"
+
+namespace sim {
+
+namespace asio = boost::asio;
+using asio::as_tuple;
+using asio::awaitable;
+using asio::use_awaitable;
+using namespace std::chrono_literals;
+
+namespace {
+
+int fail(int code, const std::string& text) {
+  std::cerr << "iot-sim: " << text << '\n';
+  return code;
+}
+
+std::string urls_of(const apps::app_settings& s) {
+  std::string out;
+  for (const auto& u : s.connect.servers) out += (out.empty() ? "" : ",") + u;
+  return out;
+}
+
+// Connects or explains why not.
+awaitable<std::optional<nats_asio::connection>> connect(const apps::app_settings& s) {
+  nats_asio::connection conn(co_await asio::this_coro::executor);
+  auto options = s.connect;
+  options.send_asap = true;  // a person is waiting on each round trip
+  options.max_reconnect_attempts = 0;
+  auto [ec, detail] = co_await conn.async_connect(options, as_tuple(use_awaitable));
+  if (ec) {
+    fail(exit_code::failure, "cannot connect to " + urls_of(s) + ": " + ec.message() +
+                                 (detail.empty() ? "" : " (" + detail + ")"));
+    co_return std::nullopt;
+  }
+  co_return std::optional<nats_asio::connection>(std::move(conn));
+}
+
+// The sensor's stored config; `code` says why there is none.
+awaitable<std::optional<iot::sensor_config>> find_sensor(nats_asio::jetstream& js,
+                                                         const apps::app_settings& s,
+                                                         const std::string& sensor_id, int& code) {
+  auto [oec, kv] =
+      co_await nats_asio::async_open_key_value(js, s.names.config_bucket, as_tuple(use_awaitable));
+  if (oec == nats_asio::errc::bucket_not_found) {
+    code = fail(exit_code::unknown_sensor, "unknown sensor " + sensor_id + ": bucket " +
+                                               s.names.config_bucket +
+                                               " does not exist (no sensor has started yet)");
+    co_return std::nullopt;
+  }
+  if (oec) {
+    code = fail(exit_code::failure, "bucket " + s.names.config_bucket + ": " + oec.message());
+    co_return std::nullopt;
+  }
+  const auto key = iot::wire_names::config_key(sensor_id);
+  auto [gec, entry] = co_await kv.async_get(key, as_tuple(use_awaitable));
+  if (gec == nats_asio::errc::key_not_found) {
+    code = fail(exit_code::unknown_sensor, "unknown sensor " + sensor_id + ": no " + key +
+                                               " in bucket " + s.names.config_bucket);
+    co_return std::nullopt;
+  }
+  if (gec) {
+    code = fail(exit_code::failure, "reading " + key + ": " + gec.message());
+    co_return std::nullopt;
+  }
+  iot::sensor_config config;
+  if (auto e = iot::decode_sensor_config(entry.value, config); !e.empty()) {
+    code = fail(exit_code::failure, key + " holds an invalid config: " + e);
+    co_return std::nullopt;
+  }
+  co_return config;
+}
+
+void print_measurement(const iot::measurement& m) {
+  std::cout << m.sensor_id << " seq=" << m.seq << " lecture_id=" << m.lecture_id << ' ' << m.lecture
+            << ' ' << m.unit << ' ' << iot::format_rfc3339(m.timestamp);
+  if (m.revision > 1) std::cout << " [correction, revision " << m.revision << ']';
+  std::cout << std::endl;
+}
+
+// Sends `cmd` to the sensor's command stream and waits for its result.
+awaitable<int> send_command(const apps::app_settings& s, const std::string& sensor_id,
+                            iot::command cmd, std::chrono::milliseconds timeout) {
+  auto conn = co_await connect(s);
+  if (!conn) co_return exit_code::failure;
+  nats_asio::jetstream js(*conn);
+  int code = 0;
+  if (!co_await find_sensor(js, s, sensor_id, code)) co_return code;
+
+  // Listen before sending, so a fast answer cannot be missed.
+  auto results = conn->subscribe(s.names.events_of(sensor_id));
+  cmd.command_uuid = iot::new_uuid();
+  cmd.issued_at = iot::clock::now();
+  nats_asio::publish_options po;
+  po.msg_id = cmd.command_uuid;
+  const auto sent = std::chrono::steady_clock::now();
+  auto [pec, ack] = co_await js.async_publish(s.names.commands_of(sensor_id), iot::encode(cmd), po,
+                                              as_tuple(use_awaitable));
+  if (pec == nats_asio::errc::no_responders)
+    co_return fail(exit_code::failure, "command stream " + s.names.commands_stream +
+                                           " does not exist (no sensor has started yet)");
+  if (pec) co_return fail(exit_code::failure, "sending the command: " + pec.message());
+
+  using namespace asio::experimental::awaitable_operators;
+  asio::steady_timer deadline(co_await asio::this_coro::executor, timeout);
+  for (;;) {
+    auto outcome = co_await (results.async_receive(as_tuple(use_awaitable)) ||
+                             deadline.async_wait(as_tuple(use_awaitable)));
+    if (outcome.index() == 1) {
+      std::cout << "not confirmed: command " << cmd.command_uuid << " is queued in "
+                << s.names.commands_stream << "; sensor " << sensor_id
+                << " has not answered within " << iot::format_duration(timeout)
+                << " (offline?) and will apply it when it runs" << std::endl;
+      co_return exit_code::not_confirmed;
+    }
+    auto [rec, msg] = std::get<0>(outcome);
+    if (rec) co_return fail(exit_code::failure, "waiting for the result: " + rec.message());
+    iot::command_result result;
+    if (!iot::decode_command_result(msg.payload, result).empty()) continue;
+    if (result.command_uuid != cmd.command_uuid) continue;  // someone else's command
+    const auto rtt = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - sent);
+    if (!result.applied) {
+      std::cout << "rejected by " << sensor_id << ": " << result.error << std::endl;
+      co_return exit_code::rejected;
+    }
+    std::cout << "applied by " << sensor_id << " in " << std::fixed << std::setprecision(1)
+              << rtt.count() / 1000.0 << " ms";
+    if (result.config)
+      std::cout << "; interval now " << iot::format_duration(result.config->interval);
+    std::cout << std::endl;
+    co_return exit_code::ok;
+  }
+}
+
+}  // namespace
+
+awaitable<int> run_subscribe(const apps::app_settings& s, subscribe_args args,
+                             asio::cancellation_signal& stop) {
+  std::uint64_t last_n = 0;
+  nats_asio::consumer_config cc;
+  cc.filter_subject = s.names.measurements_of(args.sensor_id);
+  cc.ack = nats_asio::ack_policy::none;
+  cc.idle_heartbeat = 5s;
+  cc.flow_control = true;
+  cc.memory_storage = true;
+  cc.inactive_threshold = 30s;
+  if (args.from == "new") {
+    cc.deliver = nats_asio::deliver_policy::new_only;
+  } else if (args.from == "all") {
+    cc.deliver = nats_asio::deliver_policy::all;
+  } else if (args.from.starts_with("last:")) {
+    try {
+      std::size_t used = 0;
+      last_n = std::stoull(args.from.substr(5), &used);
+      if (used != args.from.size() - 5 || last_n == 0) throw std::invalid_argument(args.from);
+    } catch (const std::exception&) {
+      co_return fail(exit_code::usage, "--from: expected new, all or last:N with N >= 1");
+    }
+    cc.deliver = nats_asio::deliver_policy::all;
+  } else {
+    co_return fail(exit_code::usage, "--from: expected new, all or last:N with N >= 1");
+  }
+
+  auto conn = co_await connect(s);
+  if (!conn) co_return exit_code::failure;
+  nats_asio::jetstream js(*conn);
+  auto [sec, sub] =
+      co_await js.async_subscribe(s.names.measurements_stream, cc, 4096, as_tuple(use_awaitable));
+  if (sec == nats_asio::make_jetstream_error(nats_asio::js_err::stream_not_found))
+    co_return fail(exit_code::unknown_sensor, "stream " + s.names.measurements_stream +
+                                                  " does not exist (no sensor has started yet)");
+  if (sec) co_return fail(exit_code::failure, "subscribing: " + sec.message());
+  // With last:N, skip what comes before the last N stored measurements.
+  std::uint64_t skip =
+      last_n && sub.info().num_pending > last_n ? sub.info().num_pending - last_n : 0;
+  std::uint64_t shown = 0;
+  while (!args.count || shown < *args.count) {
+    auto [ec, msg] = co_await sub.async_receive(
+        asio::bind_cancellation_slot(stop.slot(), as_tuple(use_awaitable)));
+    if (ec == asio::error::operation_aborted) break;  // Ctrl+C
+    if (ec) co_return fail(exit_code::failure, "subscription ended: " + ec.message());
+    if (skip > 0) {
+      --skip;
+      continue;
+    }
+    ++shown;
+    if (args.json) {
+      std::cout << msg.payload() << std::endl;
+      continue;
+    }
+    iot::measurement m;
+    if (auto e = iot::decode_measurement(msg.payload(), m); !e.empty()) {
+      std::cout << "(malformed measurement on " << msg.subject() << ": " << e << ")" << std::endl;
+      continue;
+    }
+    print_measurement(m);
+  }
+  sub.unsubscribe();  // deletes the ephemeral consumer
+  co_await conn->async_drain(2s, as_tuple(use_awaitable));
+  co_return exit_code::ok;
+}
+
+awaitable<int> run_get_config(const apps::app_settings& s, std::string sensor_id, bool json) {
+  auto conn = co_await connect(s);
+  if (!conn) co_return exit_code::failure;
+  nats_asio::jetstream js(*conn);
+  int code = 0;
+  auto config = co_await find_sensor(js, s, sensor_id, code);
+  if (!config) co_return code;
+  if (json) {
+    std::cout << iot::encode(*config) << std::endl;
+  } else {
+    std::cout << "sensor " << config->sensor_id << ": interval "
+              << iot::format_duration(config->interval) << ", updated "
+              << iot::format_rfc3339(config->updated_at) << ", last command "
+              << (config->last_command_id.empty() ? "none" : config->last_command_id) << std::endl;
+  }
+  co_return exit_code::ok;
+}
+
+awaitable<int> run_edit_config(const apps::app_settings& s, command_args args) {
+  iot::command cmd;
+  cmd.kind = iot::command_kind::update_config;
+  cmd.new_interval = args.interval;
+  co_return co_await send_command(s, args.sensor_id, std::move(cmd), args.timeout);
+}
+
+awaitable<int> run_edit_measurement(const apps::app_settings& s, command_args args) {
+  iot::command cmd;
+  cmd.kind = iot::command_kind::edit_measurement;
+  cmd.metric_id = args.lecture_id;
+  cmd.new_measurement_value = args.value;
+  co_return co_await send_command(s, args.sensor_id, std::move(cmd), args.timeout);
+}
+
+awaitable<int> run_list(const apps::app_settings& s) {
+  auto conn = co_await connect(s);
+  if (!conn) co_return exit_code::failure;
+  nats_asio::jetstream js(*conn);
+  auto [oec, kv] =
+      co_await nats_asio::async_open_key_value(js, s.names.config_bucket, as_tuple(use_awaitable));
+  if (oec == nats_asio::errc::bucket_not_found) {
+    std::cout << "no sensors (bucket " << s.names.config_bucket << " does not exist yet)"
+              << std::endl;
+    co_return exit_code::ok;
+  }
+  if (oec)
+    co_return fail(exit_code::failure, "bucket " + s.names.config_bucket + ": " + oec.message());
+  auto [kec, keys] = co_await kv.async_keys(as_tuple(use_awaitable));
+  if (kec) co_return fail(exit_code::failure, "listing keys: " + kec.message());
+  std::sort(keys.begin(), keys.end());
+  int listed = 0;
+  for (const auto& key : keys) {
+    if (!key.ends_with(".config")) continue;
+    auto [gec, entry] = co_await kv.async_get(key, as_tuple(use_awaitable));
+    iot::sensor_config c;
+    if (gec || !iot::decode_sensor_config(entry.value, c).empty()) continue;
+    std::cout << std::left << std::setw(24) << c.sensor_id << " interval " << std::setw(10)
+              << iot::format_duration(c.interval) << " updated "
+              << iot::format_rfc3339(c.updated_at) << std::endl;
+    ++listed;
+  }
+  if (listed == 0) std::cout << "no sensors" << std::endl;
+  co_return exit_code::ok;
+}
+
+}  // namespace sim

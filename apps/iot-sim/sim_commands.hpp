@@ -1,0 +1,49 @@
+// The iot-sim subcommands, each a sequential coroutine returning the exit code.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "../common/app_settings.hpp"
+
+namespace sim {
+
+// Exit codes, one per outcome a script may want to tell apart.
+namespace exit_code {
+inline constexpr int ok = 0;
+inline constexpr int failure = 1;         // server unreachable, refused, ...
+inline constexpr int usage = 2;           // bad arguments
+inline constexpr int unknown_sensor = 3;  // no config for the sensor
+inline constexpr int rejected = 4;        // the sensor rejected the command
+inline constexpr int not_confirmed = 5;   // stored, but no result in time (sensor offline?)
+}  // namespace exit_code
+
+struct subscribe_args {
+  std::string sensor_id;
+  std::string from = "new";  // new | all | last:N
+  std::optional<std::uint64_t> count;
+  bool json = false;
+};
+
+struct command_args {
+  std::string sensor_id;
+  std::chrono::milliseconds interval{0};  // edit_config
+  std::uint64_t lecture_id = 0;           // edit_measurement
+  std::string value;                      // edit_measurement
+  std::chrono::milliseconds timeout{5000};
+};
+
+// `stop` is emitted on Ctrl+C (subscribe ends cleanly with exit code 0).
+boost::asio::awaitable<int> run_subscribe(const apps::app_settings& s, subscribe_args args,
+                                          boost::asio::cancellation_signal& stop);
+boost::asio::awaitable<int> run_get_config(const apps::app_settings& s, std::string sensor_id,
+                                           bool json);
+boost::asio::awaitable<int> run_edit_config(const apps::app_settings& s, command_args args);
+boost::asio::awaitable<int> run_edit_measurement(const apps::app_settings& s, command_args args);
+boost::asio::awaitable<int> run_list(const apps::app_settings& s);
+
+}  // namespace sim

@@ -1,0 +1,29 @@
+// Stream, subject and bucket names of the wire contract; each can be renamed
+// through settings (see settings.hpp).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace iot {
+
+struct wire_names {
+  std::string measurements_stream = "MEASUREMENTS_STREAM";
+  std::string measurements_subject = "sensor.measurements";
+  std::string commands_stream = "SENSOR_STREAM";
+  std::string commands_subject = "sensor.commands";
+  std::string config_bucket = "SENSOR_CONFIG";
+  std::string deadletter_stream = "DEADLETTER";
+  std::string deadletter_subject = "sensor.deadletter";
+  std::string events_subject = "sensor.events";
+
+  std::string measurements_of(std::string_view sensor) const;  // "<subject>.<sensor>"
+  std::string commands_of(std::string_view sensor) const;
+  std::string deadletter_of(std::string_view sensor) const;
+  std::string events_of(std::string_view sensor) const;
+  static std::string config_key(std::string_view sensor);  // "<sensor>.config"
+  // The sensor's durable command consumer.
+  static std::string command_consumer(std::string_view sensor);  // "cmd-<sensor>"
+};
+
+}  // namespace iot

@@ -1,0 +1,45 @@
+#include "iot/wire.hpp"
+
+namespace iot {
+namespace {
+
+std::string join(const std::string& subject, std::string_view sensor) {
+  std::string out;
+  out.reserve(subject.size() + 1 + sensor.size());
+  out += subject;
+  out += '.';
+  out += sensor;
+  return out;
+}
+
+}  // namespace
+
+std::string wire_names::measurements_of(std::string_view sensor) const {
+  return join(measurements_subject, sensor);
+}
+
+std::string wire_names::commands_of(std::string_view sensor) const {
+  return join(commands_subject, sensor);
+}
+
+std::string wire_names::deadletter_of(std::string_view sensor) const {
+  return join(deadletter_subject, sensor);
+}
+
+std::string wire_names::events_of(std::string_view sensor) const {
+  return join(events_subject, sensor);
+}
+
+std::string wire_names::config_key(std::string_view sensor) {
+  std::string out(sensor);
+  out += ".config";
+  return out;
+}
+
+std::string wire_names::command_consumer(std::string_view sensor) {
+  std::string out = "cmd-";
+  out += sensor;
+  return out;
+}
+
+}  // namespace iot

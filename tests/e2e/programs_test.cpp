@@ -1,0 +1,271 @@
+// iot-sensor and iot-sim, run as programs against a real nats-server.
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "child_process.hpp"
+#include "nats_asio/jetstream.hpp"
+#include "nats_server.hpp"
+#include "run_async.hpp"
+#include "test_connection.hpp"
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using asio::awaitable;
+using asio::use_awaitable;
+using test_support::child_process;
+using test_support::connect_to;
+using test_support::nats_server;
+using test_support::run_async;
+using test_support::run_program;
+using test_support::temp_dir;
+
+namespace {
+
+std::string sensor_bin() { return std::getenv("IOT_SENSOR_BIN"); }
+std::string sim_bin() { return std::getenv("IOT_SIM_BIN"); }
+
+// A sensor process for one test, publishing every `interval`.
+struct running_sensor {
+  running_sensor(const nats_server& server, const temp_dir& dir, std::string id,
+                 std::string interval = "200ms")
+      : process({sensor_bin(), "--sensorID", id, "--interval", interval}, dir.path(),
+                {{"NATS_URL", server.url()}}) {
+    REQUIRE_MESSAGE(process.wait_for("started:", 15s, true), process.err());
+  }
+  child_process process;
+};
+
+test_support::run_result sim(const nats_server& server, const temp_dir& dir,
+                             std::vector<std::string> args) {
+  args.insert(args.begin(), sim_bin());
+  return run_program(std::move(args), dir.path(), {{"NATS_URL", server.url()}}, 30s);
+}
+
+// Stream messages on `subject`, read with an ordered consumer.
+std::vector<std::string> stored_messages(const nats_server& server, const std::string& stream,
+                                         const std::string& subject) {
+  asio::io_context ioc;
+  std::vector<std::string> out;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect_to(server);
+    nats_asio::jetstream js(conn);
+    nats_asio::consumer_config cc;
+    cc.filter_subject = subject;
+    cc.ack = nats_asio::ack_policy::none;
+    auto sub = co_await js.async_subscribe(stream, cc, 65536, use_awaitable);
+    auto pending = sub.info().num_pending;
+    while (out.size() < pending)
+      out.push_back((co_await sub.async_receive(use_awaitable)).payload());
+  }());
+  return out;
+}
+
+std::uint64_t stream_size(const nats_server& server, const std::string& stream) {
+  asio::io_context ioc;
+  std::uint64_t messages = 0;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect_to(server);
+    nats_asio::jetstream js(conn);
+    messages = (co_await js.async_stream_info(stream, use_awaitable)).state.messages;
+  }());
+  return messages;
+}
+
+std::uint64_t field_u64(const std::string& json, const char* name) {
+  return boost::json::parse(json).at(name).to_number<std::uint64_t>();
+}
+
+}  // namespace
+
+TEST_CASE("bad arguments: one line on stderr and exit code 2") {
+  temp_dir dir;
+  auto bad_id = run_program({sensor_bin(), "--sensorID", "no spaces"}, dir.path());
+  CHECK(bad_id.code == 2);
+  CHECK(bad_id.err.find("is invalid") != std::string::npos);
+  auto bad_interval =
+      run_program({sim_bin(), "edit_config", "--sensorID", "s1", "--interval", "0"}, dir.path());
+  CHECK(bad_interval.code == 2);
+  CHECK(bad_interval.err.find("--interval") != std::string::npos);
+  auto garbage =
+      run_program({sim_bin(), "edit_config", "--sensorID", "s1", "--interval", "soon"}, dir.path());
+  CHECK(garbage.code == 2);
+  auto missing = run_program({sim_bin(), "get_config"}, dir.path());
+  CHECK(missing.code == 2);
+  auto no_subcommand = run_program({sim_bin()}, dir.path());
+  CHECK(no_subcommand.code == 2);
+  auto help = run_program({sim_bin(), "edit_config", "--help"}, dir.path());
+  CHECK(help.code == 0);
+  CHECK(help.out.find("--interval") != std::string::npos);
+}
+
+TEST_CASE("an unreachable server: a clear message and exit code 1") {
+  temp_dir dir;
+  auto r =
+      run_program({sim_bin(), "get_config", "--sensorID", "s1", "--nats-url", "nats://127.0.0.1:1"},
+                  dir.path());
+  CHECK(r.code == 1);
+  CHECK(r.err.find("cannot connect to nats://127.0.0.1:1") != std::string::npos);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+}
+
+TEST_CASE("a running sensor: get_config, list, subscribe, edit_config, edit_measurement") {
+  nats_server server;
+  temp_dir dir;
+  running_sensor sensor(server, dir, "probe-1");
+
+  auto config = sim(server, dir, {"get_config", "--sensorID", "probe-1"});
+  CHECK(config.code == 0);
+  CHECK(config.out.find("interval 200ms") != std::string::npos);
+  auto json = sim(server, dir, {"get_config", "--sensorID", "probe-1", "--json"});
+  CHECK(field_u64(json.out, "interval_ms") == 200);
+
+  auto listed = sim(server, dir, {"list"});
+  CHECK(listed.code == 0);
+  CHECK(listed.out.find("probe-1") != std::string::npos);
+
+  auto unknown = sim(server, dir, {"get_config", "--sensorID", "nobody"});
+  CHECK(unknown.code == 3);
+  CHECK(unknown.err.find("unknown sensor nobody") != std::string::npos);
+
+  auto three =
+      sim(server, dir,
+          {"subscribe", "--sensorID", "probe-1", "--from", "all", "--count", "3", "--json"});
+  REQUIRE(three.code == 0);
+  std::vector<std::string> lines;
+  std::istringstream in(three.out);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  REQUIRE(lines.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) CHECK(field_u64(lines[i], "seq") == i + 1);
+
+  auto applied = sim(server, dir, {"edit_config", "--sensorID", "probe-1", "--interval", "1s"});
+  CHECK(applied.code == 0);
+  CHECK(applied.out.find("applied by probe-1") != std::string::npos);
+  CHECK(applied.out.find("interval now 1s") != std::string::npos);
+  auto after = sim(server, dir, {"get_config", "--sensorID", "probe-1", "--json"});
+  CHECK(field_u64(after.out, "interval_ms") == 1000);
+
+  const auto lecture = field_u64(lines[1], "lecture_id");
+  auto corrected = sim(server, dir,
+                       {"edit_measurement", "--sensorID", "probe-1", "--id",
+                        std::to_string(lecture), "--value", "99.5"});
+  CHECK(corrected.code == 0);
+  auto rejected = sim(
+      server, dir, {"edit_measurement", "--sensorID", "probe-1", "--id", "12345", "--value", "1"});
+  CHECK(rejected.code == 4);
+  CHECK(rejected.out.find("unknown or no longer in the history") != std::string::npos);
+
+  auto stored = stored_messages(server, "MEASUREMENTS_STREAM", "sensor.measurements.probe-1");
+  int corrections = 0;
+  for (const auto& m : stored) {
+    auto o = boost::json::parse(m).as_object();
+    if (o.contains("revision")) {
+      ++corrections;
+      CHECK(o.at("lecture_id").to_number<std::uint64_t>() == lecture);
+      CHECK(o.at("lecture").as_string() == "99.5");
+      CHECK(o.at("revision").to_number<int>() == 2);
+    }
+  }
+  CHECK(corrections == 1);
+}
+
+TEST_CASE("an interval change takes effect within one new interval") {
+  nats_server server;
+  temp_dir dir;
+  running_sensor sensor(server, dir, "pace", "10s");
+  // The first measurement is taken at start; the next would be 10 s later.
+  auto changed = sim(server, dir, {"edit_config", "--sensorID", "pace", "--interval", "300ms"});
+  REQUIRE(changed.code == 0);
+  const auto start = std::chrono::steady_clock::now();
+  auto next = sim(server, dir, {"subscribe", "--sensorID", "pace", "--count", "3"});
+  CHECK(next.code == 0);
+  // Three measurements at the new pace take about 0.9 s, far from 10 s.
+  CHECK(std::chrono::steady_clock::now() - start < 5s);
+}
+
+TEST_CASE("a command sent while the sensor is offline is applied when it starts") {
+  nats_server server;
+  temp_dir dir;
+  {
+    running_sensor first(server, dir, "sleepy");
+    first.process.signal(SIGTERM);
+    CHECK(first.process.wait(15s) == 0);
+  }
+  auto queued =
+      sim(server, dir,
+          {"edit_config", "--sensorID", "sleepy", "--interval", "750ms", "--timeout", "500ms"});
+  CHECK(queued.code == 5);
+  CHECK(queued.out.find("not confirmed") != std::string::npos);
+
+  child_process again({sensor_bin(), "--sensorID", "sleepy"}, dir.path(),
+                      {{"NATS_URL", server.url()}});
+  CHECK(again.wait_for("-> 750ms", 15s, true));  // the queued command, applied at start
+  auto config = sim(server, dir, {"get_config", "--sensorID", "sleepy", "--json"});
+  CHECK(field_u64(config.out, "interval_ms") == 750);
+}
+
+TEST_CASE("malformed and unknown commands are dead-lettered while the sensor keeps publishing") {
+  nats_server server;
+  temp_dir dir;
+  running_sensor sensor(server, dir, "robust", "100ms");
+  const std::vector<std::string> bad = {
+      "not json",
+      R"({"command_id":9,"metric_id":0,"new_measurement_value":"","new_interval_milliseconds":5})",
+      R"({"command_id":1,"new_interval_milliseconds":"fast"})",
+      R"({"command_id":1,"new_interval_milliseconds":0})",
+  };
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect_to(server);
+    nats_asio::jetstream js(conn);
+    for (const auto& payload : bad)
+      co_await js.async_publish("sensor.commands.robust", payload, use_awaitable);
+  }());
+  CHECK(sensor.process.wait_for("rejected command", 10s, true));
+  std::vector<std::string> letters;
+  for (int i = 0; i < 100 && letters.size() < bad.size(); ++i) {
+    letters = stored_messages(server, "DEADLETTER", "sensor.deadletter.robust");
+    std::this_thread::sleep_for(50ms);
+  }
+  REQUIRE(letters.size() == bad.size());
+  for (std::size_t i = 0; i < bad.size(); ++i) {
+    auto o = boost::json::parse(letters[i]).as_object();
+    CHECK(o.at("payload").as_string() == bad[i]);
+    CHECK(!o.at("reason").as_string().empty());
+  }
+  // Still alive and publishing after the bad commands.
+  const auto before =
+      stored_messages(server, "MEASUREMENTS_STREAM", "sensor.measurements.robust").size();
+  std::this_thread::sleep_for(500ms);
+  const auto later =
+      stored_messages(server, "MEASUREMENTS_STREAM", "sensor.measurements.robust").size();
+  CHECK(later > before);
+  // Nothing is left in the work queue: every command was terminated. (A
+  // second consumer on a work queue is refused, so the stream's size tells.)
+  CHECK(stream_size(server, "SENSOR_STREAM") == 0);
+}
+
+TEST_CASE("SIGTERM: clean exit, summary, and every acknowledged measurement is in the stream") {
+  nats_server server;
+  temp_dir dir;
+  running_sensor sensor(server, dir, "graceful", "20ms");
+  std::this_thread::sleep_for(1s);
+  sensor.process.signal(SIGTERM);
+  REQUIRE(sensor.process.wait(15s) == 0);
+  std::smatch m;
+  const auto out = sensor.process.out();
+  REQUIRE(std::regex_search(out, m, std::regex(R"(summary: published (\d+), acknowledged (\d+))")));
+  const auto published = std::stoull(m[1]);
+  const auto acknowledged = std::stoull(m[2]);
+  CHECK(published == acknowledged);
+  CHECK(acknowledged > 10);
+  auto stored = stored_messages(server, "MEASUREMENTS_STREAM", "sensor.measurements.graceful");
+  CHECK(stored.size() == acknowledged);
+  for (std::size_t i = 0; i < stored.size(); ++i) CHECK(field_u64(stored[i], "seq") == i + 1);
+}

@@ -1,0 +1,39 @@
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "iot/sensor_id.hpp"
+
+using iot::is_valid_sensor_id;
+using iot::sensor_id_error;
+
+TEST_CASE("sensor ids of 1-64 characters of A-Z a-z 0-9 _ - are valid") {
+  CHECK(sensor_id_error("sensor-1") == "");
+  CHECK(is_valid_sensor_id("a"));
+  CHECK(is_valid_sensor_id("Z_9-x"));
+  CHECK(is_valid_sensor_id("ABCXYZabcxyz0189_-"));
+  CHECK(is_valid_sensor_id(std::string(64, 'x')));
+}
+
+TEST_CASE("invalid sensor ids are rejected with a reason naming the id and the rule") {
+  CHECK(sensor_id_error("a b") ==
+        R"(sensor id "a b" is invalid: use 1-64 characters of A-Z a-z 0-9 _ -)");
+  CHECK(sensor_id_error("") ==
+        R"(sensor id "" is invalid: use 1-64 characters of A-Z a-z 0-9 _ -)");
+  CHECK(!is_valid_sensor_id(std::string(65, 'x')));
+  CHECK(!is_valid_sensor_id("a.b"));  // would add a subject token
+  CHECK(!is_valid_sensor_id("a*"));
+  CHECK(!is_valid_sensor_id("a>"));
+  CHECK(!is_valid_sensor_id("a/b"));
+  CHECK(!is_valid_sensor_id("caf\xc3\xa9"));  // non-ASCII letter
+  CHECK(!is_valid_sensor_id(std::string("a\0b", 3)));
+}
+
+TEST_CASE("the reason stays one line whatever the id holds") {
+  const auto e = sensor_id_error("bad\nid\xff\"");
+  CHECK(e.find('\n') == std::string::npos);
+  CHECK(e.find(R"("bad\x0aid\xff\"")") != std::string::npos);
+  const auto long_id = sensor_id_error(std::string(1000, 'y'));
+  CHECK(long_id.size() < 200);  // a long id is cut in the message
+  CHECK(long_id.find("...") != std::string::npos);
+}

@@ -1,0 +1,32 @@
+#include <doctest/doctest.h>
+
+#include "iot/wire.hpp"
+
+TEST_CASE("default names are those of the original system") {
+  const iot::wire_names n;
+  CHECK(n.measurements_stream == "MEASUREMENTS_STREAM");
+  CHECK(n.commands_stream == "SENSOR_STREAM");
+  CHECK(n.config_bucket == "SENSOR_CONFIG");
+  CHECK(n.deadletter_stream == "DEADLETTER");
+  CHECK(n.measurements_of("sensor-1") == "sensor.measurements.sensor-1");
+  CHECK(n.commands_of("sensor-1") == "sensor.commands.sensor-1");
+  CHECK(n.deadletter_of("sensor-1") == "sensor.deadletter.sensor-1");
+  CHECK(n.events_of("sensor-1") == "sensor.events.sensor-1");
+}
+
+TEST_CASE("renamed subjects are used as prefixes") {
+  iot::wire_names n;
+  n.measurements_subject = "plant.m";
+  n.commands_subject = "plant.c";
+  n.deadletter_subject = "plant.dl";
+  n.events_subject = "plant.ev";
+  CHECK(n.measurements_of("s_2") == "plant.m.s_2");
+  CHECK(n.commands_of("s_2") == "plant.c.s_2");
+  CHECK(n.deadletter_of("s_2") == "plant.dl.s_2");
+  CHECK(n.events_of("s_2") == "plant.ev.s_2");
+}
+
+TEST_CASE("config key and command consumer name") {
+  CHECK(iot::wire_names::config_key("sensor-1") == "sensor-1.config");
+  CHECK(iot::wire_names::command_consumer("sensor-1") == "cmd-sensor-1");
+}
