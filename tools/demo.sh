@@ -37,6 +37,11 @@ done
 export NATS_URL="nats://127.0.0.1:$port"
 build/apps/iot-sensor --sensorID sensor-1 --interval 1s --quiet "$@" &
 sensor_pid=$!
+# The sensor provisions the streams and writes its config first.
+for _ in $(seq 150); do
+  build/apps/iot-sim get_config --sensorID sensor-1 >/dev/null 2>&1 && break
+  sleep 0.1
+done
 echo "demo: nats-server on $NATS_URL (data in .data/), sensor-1 running; Ctrl+C to stop."
 echo "demo: in another shell: NATS_URL=$NATS_URL build/apps/iot-sim edit_config --sensorID sensor-1 --interval 250ms"
 build/apps/iot-sim subscribe --sensorID sensor-1 --from last:5 || true

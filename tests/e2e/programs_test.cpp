@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
+#include <fstream>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -155,7 +156,7 @@ TEST_CASE("a running sensor: get_config, list, subscribe, edit_config, edit_meas
   auto corrected = sim(server, dir,
                        {"edit_measurement", "--sensorID", "probe-1", "--id",
                         std::to_string(lecture), "--value", "99.5"});
-  CHECK(corrected.code == 0);
+  CHECK_MESSAGE(corrected.code == 0, corrected.out << corrected.err);
   auto rejected = sim(
       server, dir, {"edit_measurement", "--sensorID", "probe-1", "--id", "12345", "--value", "1"});
   CHECK(rejected.code == 4);
@@ -173,6 +174,24 @@ TEST_CASE("a running sensor: get_config, list, subscribe, edit_config, edit_meas
     }
   }
   CHECK(corrections == 1);
+}
+
+TEST_CASE("subscribe: Ctrl+C exits 0 and leaves no consumer behind") {
+  nats_server server;
+  temp_dir dir;
+  running_sensor sensor(server, dir, "watched", "100ms");
+  child_process viewer({sim_bin(), "subscribe", "--sensorID", "watched"}, dir.path(),
+                       {{"NATS_URL", server.url()}});
+  REQUIRE(viewer.wait_for("watched seq=", 10s));
+  viewer.signal(SIGINT);
+  CHECK(viewer.wait(10s) == 0);
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect_to(server);
+    nats_asio::jetstream js(conn);
+    auto info = co_await js.async_stream_info("MEASUREMENTS_STREAM", use_awaitable);
+    CHECK(info.state.consumer_count == 0);
+  }());
 }
 
 TEST_CASE("an interval change takes effect within one new interval") {
@@ -254,12 +273,15 @@ TEST_CASE("malformed and unknown commands are dead-lettered while the sensor kee
 TEST_CASE("SIGTERM: clean exit, summary, and every acknowledged measurement is in the stream") {
   nats_server server;
   temp_dir dir;
-  running_sensor sensor(server, dir, "graceful", "20ms");
+  child_process sensor({sensor_bin(), "--sensorID", "graceful", "--interval", "20ms", "--history",
+                        "5", "--dump", "dump.jsonl"},
+                       dir.path(), {{"NATS_URL", server.url()}});
+  REQUIRE(sensor.wait_for("started:", 15s, true));
   std::this_thread::sleep_for(1s);
-  sensor.process.signal(SIGTERM);
-  REQUIRE(sensor.process.wait(15s) == 0);
+  sensor.signal(SIGTERM);
+  REQUIRE(sensor.wait(15s) == 0);
   std::smatch m;
-  const auto out = sensor.process.out();
+  const auto out = sensor.out();
   REQUIRE(std::regex_search(out, m, std::regex(R"(summary: published (\d+), acknowledged (\d+))")));
   const auto published = std::stoull(m[1]);
   const auto acknowledged = std::stoull(m[2]);
@@ -268,4 +290,10 @@ TEST_CASE("SIGTERM: clean exit, summary, and every acknowledged measurement is i
   auto stored = stored_messages(server, "MEASUREMENTS_STREAM", "sensor.measurements.graceful");
   CHECK(stored.size() == acknowledged);
   for (std::size_t i = 0; i < stored.size(); ++i) CHECK(field_u64(stored[i], "seq") == i + 1);
+  // --dump wrote the kept history: the last 5 measurements.
+  std::ifstream dump(dir.path() / "dump.jsonl");
+  std::vector<std::string> dumped;
+  for (std::string line; std::getline(dump, line);) dumped.push_back(line);
+  REQUIRE(dumped.size() == 5);
+  CHECK(field_u64(dumped.back(), "seq") == acknowledged);
 }

@@ -23,8 +23,14 @@ std::string last_nats_error_text() {
 }  // namespace
 
 boost::asio::any_io_executor blocking_executor() {
-  static boost::asio::thread_pool pool(2);
-  return pool.get_executor();
+  // At exit, let queued closes finish: thread_pool's own destructor would drop
+  // them, destroying connection states that nats.c still calls back into.
+  struct finishing_pool {
+    boost::asio::thread_pool pool{2};
+    ~finishing_pool() { pool.join(); }
+  };
+  static finishing_pool instance;
+  return instance.pool.get_executor();
 }
 
 connection_core::connection_core(boost::asio::any_io_executor ex, connect_options options)
