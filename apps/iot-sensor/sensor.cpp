@@ -33,6 +33,14 @@ std::string format_value(double v) {
   return out.str();
 }
 
+// "published seq=3 lecture_id=... value=21.30 celsius" or "corrected ... revision=2".
+std::string describe(const iot::measurement& m) {
+  std::string text = m.revision > 1 ? "corrected" : "published seq=" + std::to_string(m.seq);
+  text += " lecture_id=" + std::to_string(m.lecture_id) + " value=" + m.lecture + " " + m.unit;
+  if (m.revision > 1) text += " revision=" + std::to_string(m.revision);
+  return text;
+}
+
 asio::awaitable<void> pause(std::chrono::milliseconds d) {
   asio::steady_timer t(co_await asio::this_coro::executor, d);
   co_await t.async_wait(as_tuple(use_awaitable));
@@ -173,11 +181,7 @@ asio::awaitable<void> sensor_runtime::publish(const iot::measurement& m) {
     auto [ec, ack] = co_await js_->async_publish(subject, payload, po, as_tuple(use_awaitable));
     if (!ec) {
       ++summary_.acknowledged;
-      log_.info((m.revision > 1 ? "corrected lecture_id="
-                                : "published seq=" + std::to_string(m.seq) + " lecture_id=") +
-                std::to_string(m.lecture_id) + " value=" + m.lecture + " " + m.unit +
-                (m.revision > 1 ? " revision=" + std::to_string(m.revision) : "") +
-                (ack.duplicate ? " (duplicate)" : ""));
+      log_.info(describe(m) + (ack.duplicate ? " (duplicate)" : ""));
       co_return;
     }
     log_.warn("publish " + po.msg_id + " failed: " + ec.message() + "; retrying");
