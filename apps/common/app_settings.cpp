@@ -27,6 +27,14 @@ std::vector<std::string> split_urls(const std::string& text) {
 }
 }  // namespace
 
+std::string connect_failure(const app_settings& s, const boost::system::error_code& ec,
+                            const std::string& detail) {
+  std::string urls;
+  for (const auto& u : s.connect.servers) urls += (urls.empty() ? "" : ",") + u;
+  return "cannot connect to " + urls + ": " + ec.message() +
+         (detail.empty() ? "" : " (" + detail + ")");
+}
+
 std::optional<app_settings> resolve_settings(const common_flags& f, const std::string& name,
                                              std::string& error) {
   auto s = iot::settings::load(f.env_file, error);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <boost/system/error_code.hpp>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -33,6 +34,10 @@ struct app_settings {
   std::chrono::nanoseconds measurements_max_age{std::chrono::hours(24 * 7)};
   std::int64_t measurements_max_bytes = 1024LL * 1024 * 1024;
 };
+
+// "cannot connect to <urls>: <reason> (<nats.c's text>)", one line.
+std::string connect_failure(const app_settings& s, const boost::system::error_code& ec,
+                            const std::string& detail);
 
 // Resolves every setting; on failure returns nullopt and sets `error` to one line.
 std::optional<app_settings> resolve_settings(const common_flags& flags, const std::string& name,

@@ -68,10 +68,7 @@ asio::awaitable<bool> sensor_runtime::start() {
   const auto& s = options_.settings;
   auto [ec, detail] = co_await conn_.async_connect(s.connect, as_tuple(use_awaitable));
   if (ec) {
-    std::string urls;
-    for (const auto& u : s.connect.servers) urls += (urls.empty() ? "" : ",") + u;
-    log_.error("cannot connect to " + urls + ": " + ec.message() +
-               (detail.empty() ? "" : " (" + detail + ")"));
+    log_.error(apps::connect_failure(s, ec, detail));
     co_return false;
   }
   js_.emplace(conn_);
@@ -121,7 +118,6 @@ asio::awaitable<int> sensor_runtime::run() {
   cc.ack_wait = 30s;
   cc.max_ack_pending = 1;  // commands apply one at a time, in order
   cc.idle_heartbeat = 5s;
-  nats_asio::diagnostics diag;
   auto [sec, commands] =
       co_await js_->async_subscribe(names.commands_stream, cc, 64, as_tuple(use_awaitable));
   if (sec) {

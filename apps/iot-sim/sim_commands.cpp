@@ -32,12 +32,6 @@ int fail(int code, const std::string& text) {
   return code;
 }
 
-std::string urls_of(const apps::app_settings& s) {
-  std::string out;
-  for (const auto& u : s.connect.servers) out += (out.empty() ? "" : ",") + u;
-  return out;
-}
-
 // Connects or explains why not.
 awaitable<std::optional<nats_asio::connection>> connect(const apps::app_settings& s) {
   nats_asio::connection conn(co_await asio::this_coro::executor);
@@ -46,8 +40,7 @@ awaitable<std::optional<nats_asio::connection>> connect(const apps::app_settings
   options.max_reconnect_attempts = 0;
   auto [ec, detail] = co_await conn.async_connect(options, as_tuple(use_awaitable));
   if (ec) {
-    fail(exit_code::failure, "cannot connect to " + urls_of(s) + ": " + ec.message() +
-                                 (detail.empty() ? "" : " (" + detail + ")"));
+    fail(exit_code::failure, apps::connect_failure(s, ec, detail));
     co_return std::nullopt;
   }
   co_return std::optional<nats_asio::connection>(std::move(conn));

@@ -29,6 +29,26 @@ namespace {
 using boost::asio::awaitable;
 using boost::asio::use_awaitable;
 
+bool is_absent(const kv_entry& e) { return e.operation != kv_operation::put; }
+
+// Reads the latest entry for `key` into `c`. With `markers_as_absent`, a
+// delete or purge marker completes with errc::key_not_found instead.
+void start_direct_get(const std::shared_ptr<detail::connection_core>& core,
+                      const std::string& bucket, const std::string& key,
+                      std::chrono::milliseconds timeout, const detail::completion_ptr<kv_entry>& c,
+                      bool markers_as_absent) {
+  auto reply = detail::make_inline_completion<message>(
+      core->executor(), [c, bucket, key, markers_as_absent](error_code ec, message m) {
+        kv_entry e;
+        if (!ec) ec = detail::entry_from_direct_get(bucket, key, m, e);
+        if (!ec && markers_as_absent && is_absent(e)) ec = errc::key_not_found;
+        c->complete(ec, ec ? kv_entry{} : std::move(e));
+      });
+  c->on_finish([reply] { reply->fail(boost::asio::error::operation_aborted); });
+  core->request("$JS.API.DIRECT.GET.KV_" + bucket + ".$KV." + bucket + "." + key, {}, {}, timeout,
+                reply);
+}
+
 // The latest entry for `key`, markers included.
 template <typename Token>
 auto async_direct_get(const std::shared_ptr<detail::connection_core>& core, std::string bucket,
@@ -36,20 +56,10 @@ auto async_direct_get(const std::shared_ptr<detail::connection_core>& core, std:
   return boost::asio::async_initiate<Token, void(error_code, kv_entry)>(
       [core, bucket = std::move(bucket), key = std::move(key), timeout](auto handler) {
         auto c = detail::make_completion<kv_entry>(std::move(handler), core->executor());
-        auto reply = detail::make_inline_completion<message>(
-            core->executor(), [c, bucket, key](error_code ec, message m) {
-              kv_entry e;
-              if (!ec) ec = detail::entry_from_direct_get(bucket, key, m, e);
-              c->complete(ec, std::move(e));
-            });
-        c->on_finish([reply] { reply->fail(boost::asio::error::operation_aborted); });
-        core->request("$JS.API.DIRECT.GET.KV_" + bucket + ".$KV." + bucket + "." + key, {}, {},
-                      timeout, reply);
+        start_direct_get(core, bucket, key, timeout, c, false);
       },
       token);
 }
-
-bool is_absent(const kv_entry& e) { return e.operation != kv_operation::put; }
 
 }  // namespace
 
@@ -58,10 +68,7 @@ void kv_bucket::start_get(const std::string& key, const detail::completion_ptr<k
     c->fail(errc::invalid_argument);
     return;
   }
-  async_direct_get(js_->core(), name_, key, js_->api_timeout(), [c](error_code ec, kv_entry e) {
-    if (!ec && is_absent(e)) ec = errc::key_not_found;
-    c->complete(ec, ec ? kv_entry{} : std::move(e));
-  });
+  start_direct_get(js_->core(), name_, key, js_->api_timeout(), c, true);
 }
 
 void kv_bucket::start_put(const std::string& key, const std::string& value,
