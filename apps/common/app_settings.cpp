@@ -25,6 +25,22 @@ std::vector<std::string> split_urls(const std::string& text) {
     if (!url.empty()) out.push_back(url);
   return out;
 }
+// A positive duration setting ("2m", "500ms"); false and `error` set if not.
+bool read_duration(const iot::settings& s, const char* name, const char* fallback,
+                   std::chrono::milliseconds& out, std::string& error) {
+  const std::optional<std::string> none;
+  const auto text = s.get(name, none, fallback);
+  if (auto e = iot::parse_duration(text, out); !e.empty()) {
+    error = std::string(name) + ": " + e;
+    return false;
+  }
+  if (out.count() <= 0) {
+    error = std::string(name) + " must be longer than 0 (got \"" + text + "\")";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string connect_failure(const app_settings& s, const boost::system::error_code& ec,
@@ -77,6 +93,9 @@ std::optional<app_settings> resolve_settings(const common_flags& f, const std::s
     return std::nullopt;
   }
   out.measurements_max_age = age;
+  if (!read_duration(s, "NATS_DUPLICATE_WINDOW", "2m", out.duplicate_window, error) ||
+      !read_duration(s, "NATS_COMMAND_ACK_WAIT", "30s", out.command_ack_wait, error))
+    return std::nullopt;
   const auto bytes = s.get("NATS_MEASUREMENTS_MAX_BYTES", none, "1073741824");
   try {
     std::size_t used = 0;

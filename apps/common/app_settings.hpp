@@ -33,6 +33,10 @@ struct app_settings {
   int replicas = 1;
   std::chrono::nanoseconds measurements_max_age{std::chrono::hours(24 * 7)};
   std::int64_t measurements_max_bytes = 1024LL * 1024 * 1024;
+  // Retries of a measurement within this window are dropped as duplicates.
+  std::chrono::milliseconds duplicate_window{std::chrono::minutes(2)};
+  // An unacknowledged command is redelivered after this long.
+  std::chrono::milliseconds command_ack_wait{std::chrono::seconds(30)};
 };
 
 // "cannot connect to <urls>: <reason> (<nats.c's text>)", one line.

@@ -33,7 +33,7 @@ boost::asio::awaitable<std::optional<provisioned>> provision(nats_asio::jetstrea
   measurements.subjects = {n.measurements_subject + ".>"};
   measurements.max_age = s.measurements_max_age;
   measurements.max_bytes = s.measurements_max_bytes;
-  measurements.duplicate_window = std::chrono::minutes(2);
+  measurements.duplicate_window = s.duplicate_window;
   measurements.replicas = s.replicas;
   if (!co_await ensure(js, measurements, error)) co_return std::nullopt;
 

@@ -16,12 +16,17 @@ int main(int argc, char** argv) {
   std::string sensor_id, interval_text, log_level = "info";
   std::optional<std::string> dump;
   std::size_t history = 10000;
+  std::size_t buffer = 10000;
   bool quiet = false;
   apps::common_flags flags;
   app.add_option("--sensorID", sensor_id, "sensor id: 1-64 of A-Z a-z 0-9 _ -")->required();
   app.add_option("--interval", interval_text,
                  "measurement interval: 5 (seconds), 5s, 250ms, 1m (default: stored, else 10s)");
   app.add_option("--history", history, "measurements kept for corrections")->capture_default_str();
+  app.add_option("--buffer", buffer,
+                 "measurements kept until the server acknowledges them; when full, measuring "
+                 "pauses")
+      ->capture_default_str();
   app.add_option("--dump", dump, "write the kept measurements to FILE at shutdown");
   app.add_option("--log-level", log_level, "error, warn, info or debug")->capture_default_str();
   app.add_flag("--quiet", quiet, "log errors only");
@@ -42,11 +47,18 @@ int main(int argc, char** argv) {
   if (!level) return usage("--log-level must be error, warn, info or debug");
   if (quiet) level = apps::log_level::error;
   if (history == 0) return usage("--history must be at least 1");
+  if (buffer == 0) return usage("--buffer must be at least 1");
 
   sensor::sensor_options options;
   options.sensor_id = sensor_id;
   options.history = history;
+  options.buffer = buffer;
   options.dump_file = dump;
+  if (const char* fault = std::getenv("IOT_SENSOR_FAULT")) {
+    if (std::string(fault) != "exit-before-ack")
+      return usage(std::string("IOT_SENSOR_FAULT: unknown fault \"") + fault + "\"");
+    options.exit_before_ack = true;
+  }
   if (!interval_text.empty()) {
     std::chrono::milliseconds d{};
     if (auto e = iot::parse_duration(interval_text, d); !e.empty())

@@ -22,7 +22,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// How long shutdown waits for an unacknowledged publish to get through.
+// How long shutdown waits for unacknowledged measurements to get through.
 constexpr auto shutdown_grace = 5s;
 
 std::string format_value(double v) {
@@ -61,6 +61,7 @@ void sensor_runtime::stop() {
   stopping_ = true;
   log_.info("stopping");
   tick_.cancel();
+  if (publisher_) publisher_->stop_waiting();
   stop_receiving_.emit(asio::cancellation_type::terminal);
 }
 
@@ -79,6 +80,11 @@ asio::awaitable<bool> sensor_runtime::start() {
     co_return false;
   }
   kv_ = std::move(assets->config);
+  publisher_.emplace(*js_, s.names.measurements_of(options_.sensor_id), options_.buffer, log_,
+                     [this](const iot::measurement& m, bool duplicate) {
+                       ++summary_.acknowledged;
+                       log_.info(describe(m) + (duplicate ? " (duplicate)" : ""));
+                     });
 
   // The stored config survives restarts; a --interval flag overrides it.
   const auto key = iot::wire_names::config_key(options_.sensor_id);
@@ -115,7 +121,7 @@ asio::awaitable<int> sensor_runtime::run() {
   nats_asio::consumer_config cc;
   cc.durable_name = iot::wire_names::command_consumer(options_.sensor_id);
   cc.filter_subject = names.commands_of(options_.sensor_id);
-  cc.ack_wait = 30s;
+  cc.ack_wait = options_.settings.command_ack_wait;
   cc.max_ack_pending = 1;  // commands apply one at a time, in order
   cc.idle_heartbeat = 5s;
   auto [sec, commands] =
@@ -131,18 +137,29 @@ asio::awaitable<int> sensor_runtime::run() {
   using namespace asio::experimental::awaitable_operators;
   co_await (measure_loop() && command_loop(commands));
 
+  co_await publisher_->finish(shutdown_grace);
   commands.unsubscribe();
   co_await conn_.async_drain(2s, as_tuple(use_awaitable));
+  co_await publisher_->wait_idle();  // the close ended the last attempts
+  if (const auto& lost = publisher_->given_up(); !lost.empty()) {
+    std::string ids;
+    for (std::size_t i = 0; i < lost.size() && i < 10; ++i) ids += (i ? ", " : "") + lost[i];
+    if (lost.size() > 10) ids += ", ...";
+    log_.error("gave up on " + std::to_string(lost.size()) + " measurements not acknowledged within " +
+               iot::format_duration(shutdown_grace) + " of shutdown: " + ids);
+  }
   const auto& s = summary_;
   std::cout << "summary: published " << s.published << ", acknowledged " << s.acknowledged
-            << ", corrected " << s.corrected << ", commands applied " << s.applied << ", rejected "
-            << s.rejected << std::endl;
+            << ", unacknowledged " << publisher_->unacknowledged() << ", corrected " << s.corrected
+            << ", commands applied " << s.applied << ", rejected " << s.rejected << std::endl;
   if (options_.dump_file) write_dump();
   co_return 0;
 }
 
 asio::awaitable<void> sensor_runtime::measure_loop() {
   while (!stopping_) {
+    co_await publisher_->wait_for_room();
+    if (stopping_) break;
     iot::measurement m;
     m.lecture_id = probe_.next_lecture_id();
     m.sensor_id = options_.sensor_id;
@@ -153,7 +170,8 @@ asio::awaitable<void> sensor_runtime::measure_loop() {
     m.unit = simulated_probe::unit;
     const auto taken = std::chrono::steady_clock::now();
     history_.remember(m);
-    co_await publish(m);
+    ++summary_.published;
+    publisher_->publish(m);
     // Wait one interval from this measurement; a config change cancels the
     // wait and the new interval counts from the same moment.
     while (!stopping_) {
@@ -161,34 +179,6 @@ asio::awaitable<void> sensor_runtime::measure_loop() {
       auto [ec] = co_await tick_.async_wait(as_tuple(use_awaitable));
       if (!ec) break;
     }
-  }
-}
-
-asio::awaitable<void> sensor_runtime::publish(const iot::measurement& m) {
-  ++summary_.published;
-  const auto subject = options_.settings.names.measurements_of(options_.sensor_id);
-  nats_asio::publish_options po;
-  po.msg_id = iot::message_id(m);
-  const auto payload = iot::encode(m);
-  std::optional<std::chrono::steady_clock::time_point> give_up;
-  // Retried with the same message id until stored: a publish that timed out
-  // but was stored is dropped by the server as a duplicate.
-  for (;;) {
-    auto [ec, ack] = co_await js_->async_publish(subject, payload, po, as_tuple(use_awaitable));
-    if (!ec) {
-      ++summary_.acknowledged;
-      log_.info(describe(m) + (ack.duplicate ? " (duplicate)" : ""));
-      co_return;
-    }
-    log_.warn("publish " + po.msg_id + " failed: " + ec.message() + "; retrying");
-    if (stopping_) {
-      if (!give_up) give_up = std::chrono::steady_clock::now() + shutdown_grace;
-      if (std::chrono::steady_clock::now() > *give_up) {
-        log_.error("gave up on " + po.msg_id + " at shutdown: not acknowledged");
-        co_return;
-      }
-    }
-    co_await pause(250ms);
   }
 }
 
@@ -249,13 +239,18 @@ asio::awaitable<void> sensor_runtime::apply(const iot::command& cmd, nats_asio::
     if (std::from_chars(text.data(), text.data() + text.size(), v).ptr == text.data() + text.size())
       corrected.value = v;
     history_.remember(corrected);
-    co_await publish(corrected);
+    ++summary_.published;
+    if (!co_await publisher_->publish_and_wait(corrected)) co_return;  // redelivered later
     ++summary_.corrected;
     config_.last_command_id = cmd.command_uuid;
     co_await store_config();
   }
   ++summary_.applied;
   report(cmd.command_uuid, true, "");
+  if (options_.exit_before_ack) {
+    log_.error("fault injection: exiting before acknowledging command " + cmd.command_uuid);
+    std::_Exit(86);
+  }
   co_await msg.async_ack(as_tuple(use_awaitable));
 }
 

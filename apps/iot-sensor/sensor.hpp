@@ -17,6 +17,7 @@
 #include "iot/command.hpp"
 #include "iot/sensor_config.hpp"
 #include "measurement_history.hpp"
+#include "measurement_publisher.hpp"
 #include "nats_asio/connection.hpp"
 #include "nats_asio/jetstream.hpp"
 #include "nats_asio/kv_bucket.hpp"
@@ -28,6 +29,10 @@ struct sensor_options {
   std::string sensor_id;
   std::optional<std::chrono::milliseconds> interval;  // else the stored config's, else 10 s
   std::size_t history = 10000;
+  std::size_t buffer = 10000;  // measurements kept until acknowledged
+  // Fault injection for tests: exit right after applying a command, before
+  // acknowledging it (as a crash there would).
+  bool exit_before_ack = false;
   std::optional<std::string> dump_file;
   apps::app_settings settings;
 };
@@ -35,6 +40,7 @@ struct sensor_options {
 struct sensor_summary {
   std::uint64_t published = 0;
   std::uint64_t acknowledged = 0;
+  std::uint64_t unacknowledged = 0;  // given up at shutdown
   std::uint64_t corrected = 0;
   std::uint64_t applied = 0;
   std::uint64_t rejected = 0;
@@ -53,7 +59,6 @@ class sensor_runtime {
   boost::asio::awaitable<bool> start();
   boost::asio::awaitable<void> measure_loop();
   boost::asio::awaitable<void> command_loop(nats_asio::js_subscription& commands);
-  boost::asio::awaitable<void> publish(const iot::measurement& m);
   boost::asio::awaitable<void> handle(nats_asio::js_message msg);
   boost::asio::awaitable<void> apply(const iot::command& cmd, nats_asio::js_message& msg);
   boost::asio::awaitable<void> reject(nats_asio::js_message& msg, const std::string& uuid,
@@ -68,6 +73,7 @@ class sensor_runtime {
   nats_asio::connection conn_;
   std::optional<nats_asio::jetstream> js_;
   std::optional<nats_asio::kv_bucket> kv_;
+  std::optional<measurement_publisher> publisher_;
   iot::sensor_config config_;
   measurement_history history_;
   simulated_probe probe_;

@@ -1,0 +1,122 @@
+#include "measurement_publisher.hpp"
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <memory>
+
+namespace sensor {
+
+namespace asio = boost::asio;
+using asio::as_tuple;
+using asio::use_awaitable;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto first_retry_pause = 250ms;
+constexpr auto longest_retry_pause = 2s;
+
+}  // namespace
+
+measurement_publisher::measurement_publisher(nats_asio::jetstream& js, std::string subject,
+                                             std::size_t capacity, apps::logger& log,
+                                             stored_handler on_stored)
+    : js_(js),
+      subject_(std::move(subject)),
+      capacity_(std::max<std::size_t>(capacity, 1)),
+      log_(log),
+      on_stored_(std::move(on_stored)),
+      changed_(js.get_executor(), asio::steady_timer::time_point::max()) {}
+
+asio::awaitable<void> measurement_publisher::wait_until(std::function<bool()> done) {
+  while (!done()) co_await changed_.async_wait(as_tuple(use_awaitable));
+}
+
+asio::awaitable<void> measurement_publisher::wait_for_room() {
+  if (waiting_ < capacity_) co_return;
+  log_.warn("buffer full: " + std::to_string(waiting_) +
+            " measurements await acknowledgment; measuring paused");
+  const auto paused = std::chrono::steady_clock::now();
+  co_await wait_until([this] { return waiting_ < capacity_ || stop_waiting_; });
+  if (stop_waiting_) co_return;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - paused);
+  log_.info("measuring resumed after " + std::to_string(ms.count()) + " ms");
+}
+
+void measurement_publisher::publish(iot::measurement m) {
+  ++waiting_;
+  asio::co_spawn(js_.get_executor(), deliver(std::move(m)), [this](std::exception_ptr e, bool) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log_.error(std::string("publishing failed unexpectedly: ") + ex.what());
+    }
+  });
+}
+
+asio::awaitable<bool> measurement_publisher::publish_and_wait(iot::measurement m) {
+  ++waiting_;
+  co_return co_await deliver(std::move(m));
+}
+
+asio::awaitable<bool> measurement_publisher::deliver(iot::measurement m) {
+  ++running_;
+  nats_asio::publish_options po;
+  po.msg_id = iot::message_id(m);
+  const auto payload = iot::encode(m);
+  auto pause = std::chrono::milliseconds(first_retry_pause);
+  bool stored = false;
+  for (;;) {
+    auto [ec, ack] = co_await js_.async_publish(subject_, payload, po, as_tuple(use_awaitable));
+    if (!ec) {
+      stored = true;
+      ++acknowledged_;
+      if (failing_) {
+        failing_ = false;
+        log_.info("publishing again; " + std::to_string(waiting_ - 1) +
+                  " more measurements to catch up");
+      }
+      on_stored_(m, ack.duplicate);
+      break;
+    }
+    if (giving_up_) break;
+    if (!failing_) {
+      failing_ = true;
+      log_.warn("cannot publish " + po.msg_id + ": " + ec.message() +
+                "; unacknowledged measurements are kept and re-sent");
+    } else {
+      log_.debug("publish " + po.msg_id + " failed again: " + ec.message());
+    }
+    asio::steady_timer t(js_.get_executor(), pause);
+    co_await t.async_wait(as_tuple(use_awaitable));
+    pause = std::min<std::chrono::milliseconds>(pause * 2, longest_retry_pause);
+    if (giving_up_) break;
+  }
+  if (!stored) given_up_.push_back(po.msg_id);
+  --waiting_;
+  --running_;
+  changed();
+  co_return stored;
+}
+
+asio::awaitable<void> measurement_publisher::finish(std::chrono::milliseconds grace) {
+  auto grace_over = std::make_shared<bool>(false);
+  asio::steady_timer deadline(js_.get_executor(), grace);
+  deadline.async_wait([this, grace_over](auto ec) {
+    if (ec) return;
+    *grace_over = true;
+    changed();
+  });
+  co_await wait_until([&] { return waiting_ == 0 || *grace_over; });
+  if (waiting_ > 0) giving_up_ = true;
+}
+
+asio::awaitable<void> measurement_publisher::wait_idle() {
+  co_await wait_until([this] { return running_ == 0; });
+}
+
+}  // namespace sensor
