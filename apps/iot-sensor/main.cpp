@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "../common/app_settings.hpp"
+#include "../common/cli_parse.hpp"
 #include "../common/logger.hpp"
 #include "iot/duration.hpp"
 #include "iot/sensor_id.hpp"
@@ -13,7 +14,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"iot-sensor: a simulated sensor publishing measurements to NATS JetStream"};
-  std::string sensor_id, interval_text, log_level = "info";
+  std::string sensor_id, interval_text, grace_text = "5s", log_level = "info";
   std::optional<std::string> dump;
   std::size_t history = 10000;
   std::size_t buffer = 10000;
@@ -22,21 +23,22 @@ int main(int argc, char** argv) {
   app.add_option("--sensorID", sensor_id, "sensor id: 1-64 of A-Z a-z 0-9 _ -")->required();
   app.add_option("--interval", interval_text,
                  "measurement interval: 5 (seconds), 5s, 250ms, 1m (default: stored, else 10s)");
-  app.add_option("--history", history, "measurements kept for corrections")->capture_default_str();
+  app.add_option("--history", history, "measurements kept for corrections")
+      ->check(apps::whole_number)
+      ->capture_default_str();
   app.add_option("--buffer", buffer,
                  "measurements kept until the server acknowledges them; when full, measuring "
                  "pauses")
+      ->check(apps::whole_number)
+      ->capture_default_str();
+  app.add_option("--shutdown-grace", grace_text,
+                 "at SIGINT/SIGTERM, how long to wait for unacknowledged measurements")
       ->capture_default_str();
   app.add_option("--dump", dump, "write the kept measurements to FILE at shutdown");
   app.add_option("--log-level", log_level, "error, warn, info or debug")->capture_default_str();
   app.add_flag("--quiet", quiet, "log errors only");
   apps::add_common_flags(app, flags);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
-  }
+  if (auto rc = apps::parse_command_line(app, argc, argv, "iot-sensor")) return *rc;
 
   auto usage = [](const std::string& text) {
     std::cerr << "iot-sensor: " << text << '\n';
@@ -53,6 +55,8 @@ int main(int argc, char** argv) {
   options.sensor_id = sensor_id;
   options.history = history;
   options.buffer = buffer;
+  if (auto e = iot::parse_duration(grace_text, options.shutdown_grace); !e.empty())
+    return usage("--shutdown-grace: " + e);
   options.dump_file = dump;
   if (const char* fault = std::getenv("IOT_SENSOR_FAULT")) {
     if (std::string(fault) != "exit-before-ack")

@@ -22,9 +22,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// How long shutdown waits for unacknowledged measurements to get through.
-constexpr auto shutdown_grace = 5s;
-
 std::string format_value(double v) {
   std::ostringstream out;
   out.setf(std::ios::fixed);
@@ -137,7 +134,7 @@ asio::awaitable<int> sensor_runtime::run() {
   using namespace asio::experimental::awaitable_operators;
   co_await (measure_loop() && command_loop(commands));
 
-  co_await publisher_->finish(shutdown_grace);
+  co_await publisher_->finish(options_.shutdown_grace);
   commands.unsubscribe();
   co_await conn_.async_drain(2s, as_tuple(use_awaitable));
   co_await publisher_->wait_idle();  // the close ended the last attempts
@@ -145,8 +142,9 @@ asio::awaitable<int> sensor_runtime::run() {
     std::string ids;
     for (std::size_t i = 0; i < lost.size() && i < 10; ++i) ids += (i ? ", " : "") + lost[i];
     if (lost.size() > 10) ids += ", ...";
-    log_.error("gave up on " + std::to_string(lost.size()) + " measurements not acknowledged within " +
-               iot::format_duration(shutdown_grace) + " of shutdown: " + ids);
+    log_.error("gave up on " + std::to_string(lost.size()) +
+               " measurements not acknowledged within " +
+               iot::format_duration(options_.shutdown_grace) + " of shutdown: " + ids);
   }
   const auto& s = summary_;
   std::cout << "summary: published " << s.published << ", acknowledged " << s.acknowledged

@@ -30,6 +30,8 @@ struct sensor_options {
   std::optional<std::chrono::milliseconds> interval;  // else the stored config's, else 10 s
   std::size_t history = 10000;
   std::size_t buffer = 10000;  // measurements kept until acknowledged
+  // How long shutdown waits for unacknowledged measurements to get through.
+  std::chrono::milliseconds shutdown_grace{5000};
   // Fault injection for tests: exit right after applying a command, before
   // acknowledging it (as a crash there would).
   bool exit_before_ack = false;

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "../common/app_settings.hpp"
+#include "../common/cli_parse.hpp"
 #include "iot/duration.hpp"
 #include "iot/sensor_id.hpp"
 #include "sim_commands.hpp"
@@ -37,7 +38,7 @@ int main(int argc, char** argv) {
   auto* subscribe = app.add_subcommand("subscribe", "print a sensor's measurements as they arrive");
   subscribe->add_option("--sensorID", sensor_id, "sensor id")->required();
   subscribe->add_option("--from", sub_args.from, "new, all or last:N")->capture_default_str();
-  subscribe->add_option("--count", count, "stop after N measurements");
+  subscribe->add_option("--count", count, "stop after N measurements")->check(apps::whole_number);
   subscribe->add_flag("--json", json, "print the raw JSON");
 
   auto* get_config = app.add_subcommand("get_config", "print a sensor's stored config");
@@ -54,7 +55,8 @@ int main(int argc, char** argv) {
   auto* edit_measurement = app.add_subcommand("edit_measurement", "correct a measurement");
   edit_measurement->add_option("--sensorID", sensor_id, "sensor id")->required();
   edit_measurement->add_option("--id", cmd_args.lecture_id, "lecture_id of the measurement")
-      ->required();
+      ->required()
+      ->check(apps::whole_number);
   edit_measurement->add_option("--value", cmd_args.value, "the corrected reading")->required();
   edit_measurement->add_option("--timeout", timeout_text, "how long to wait for the answer")
       ->capture_default_str();
@@ -65,12 +67,12 @@ int main(int argc, char** argv) {
       "Exit codes: 0 ok, 1 failure (server unreachable, refused), 2 usage, 3 unknown sensor, "
       "4 command rejected, 5 command not confirmed (queued for an offline sensor).\n"
       "Secrets: NATS_PASSWORD, NATS_TOKEN and the file in NATS_CREDS.");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : sim::exit_code::usage;
-  }
+  // CLI11 would report a mistyped subcommand as a missing one.
+  if (argc > 1 && argv[1][0] != '-' &&
+      app.get_subcommands([&](const CLI::App* sub) { return sub->check_name(argv[1]); }).empty())
+    return usage(std::string("unknown subcommand \"") + argv[1] +
+                 "\" (expected subscribe, get_config, edit_config, edit_measurement or list)");
+  if (auto rc = apps::parse_command_line(app, argc, argv, "iot-sim")) return *rc;
 
   if (!list->parsed()) {
     if (auto e = iot::sensor_id_error(sensor_id); !e.empty()) return usage(e);

@@ -32,6 +32,29 @@ int fail(int code, const std::string& text) {
   return code;
 }
 
+// How long a subcommand keeps retrying while a cluster elects a stream leader
+// (a few seconds after a node dies; requests meanwhile time out or find no
+// responders).
+constexpr auto election_patience = 15s;
+
+bool transient(const boost::system::error_code& ec) {
+  return ec == nats_asio::errc::timeout || ec == nats_asio::errc::no_responders;
+}
+
+// co_await attempt() again (a fresh operation each time) while it fails
+// transiently and `until` has not passed; returns the last result.
+template <typename Attempt>
+auto retry_transient(Attempt attempt, std::chrono::steady_clock::time_point until)
+    -> decltype(attempt()) {
+  for (;;) {
+    auto result = co_await attempt();
+    if (!transient(std::get<0>(result)) || std::chrono::steady_clock::now() >= until)
+      co_return result;
+    asio::steady_timer pause(co_await asio::this_coro::executor, 250ms);
+    co_await pause.async_wait(as_tuple(use_awaitable));
+  }
+}
+
 // Connects or explains why not.
 awaitable<std::optional<nats_asio::connection>> connect(const apps::app_settings& s) {
   nats_asio::connection conn(co_await asio::this_coro::executor);
@@ -50,8 +73,12 @@ awaitable<std::optional<nats_asio::connection>> connect(const apps::app_settings
 awaitable<std::optional<iot::sensor_config>> find_sensor(nats_asio::jetstream& js,
                                                          const apps::app_settings& s,
                                                          const std::string& sensor_id, int& code) {
-  auto [oec, kv] =
-      co_await nats_asio::async_open_key_value(js, s.names.config_bucket, as_tuple(use_awaitable));
+  const auto until = std::chrono::steady_clock::now() + election_patience;
+  auto [oec, kv] = co_await retry_transient(
+      [&] {
+        return nats_asio::async_open_key_value(js, s.names.config_bucket, as_tuple(use_awaitable));
+      },
+      until);
   if (oec == nats_asio::errc::bucket_not_found) {
     code = fail(exit_code::unknown_sensor, "unknown sensor " + sensor_id + ": bucket " +
                                                s.names.config_bucket +
@@ -63,7 +90,8 @@ awaitable<std::optional<iot::sensor_config>> find_sensor(nats_asio::jetstream& j
     co_return std::nullopt;
   }
   const auto key = iot::wire_names::config_key(sensor_id);
-  auto [gec, entry] = co_await kv.async_get(key, as_tuple(use_awaitable));
+  auto [gec, entry] =
+      co_await retry_transient([&] { return kv.async_get(key, as_tuple(use_awaitable)); }, until);
   if (gec == nats_asio::errc::key_not_found) {
     code = fail(exit_code::unknown_sensor, "unknown sensor " + sensor_id + ": no " + key +
                                                " in bucket " + s.names.config_bucket);
@@ -104,11 +132,22 @@ awaitable<int> send_command(const apps::app_settings& s, const std::string& sens
   nats_asio::publish_options po;
   po.msg_id = cmd.command_uuid;
   const auto sent = std::chrono::steady_clock::now();
-  auto [pec, ack] = co_await js.async_publish(s.names.commands_of(sensor_id), iot::encode(cmd), po,
-                                              as_tuple(use_awaitable));
-  if (pec == nats_asio::errc::no_responders)
+  const auto payload = iot::encode(cmd);
+  const auto subject = s.names.commands_of(sensor_id);
+  // Retried on no responders (no such stream, or a cluster electing its
+  // leader) and timeouts; the message id keeps the command single.
+  auto [pec, ack] = co_await retry_transient(
+      [&] { return js.async_publish(subject, payload, po, as_tuple(use_awaitable)); },
+      sent + timeout);
+  if (pec == nats_asio::errc::no_responders) {
+    auto [iec, info] =
+        co_await js.async_stream_info(s.names.commands_stream, as_tuple(use_awaitable));
+    if (iec == nats_asio::make_jetstream_error(nats_asio::js_err::stream_not_found))
+      co_return fail(exit_code::failure, "command stream " + s.names.commands_stream +
+                                             " does not exist (no sensor has started yet)");
     co_return fail(exit_code::failure, "command stream " + s.names.commands_stream +
-                                           " does not exist (no sensor has started yet)");
+                                           " has no leader (cluster unavailable?)");
+  }
   if (pec) co_return fail(exit_code::failure, "sending the command: " + pec.message());
 
   using namespace asio::experimental::awaitable_operators;

@@ -172,6 +172,17 @@ void release_ports(int client, int monitor) {
   ports_in_use().erase(monitor);
 }
 
+int reserve_one_port() {
+  std::lock_guard lock(ports_mutex());
+  auto& used = ports_in_use();
+  for (int tries = 0; tries < 100; ++tries) {
+    int port = 0;
+    unique_fd fd = bind_ephemeral(port);
+    if (used.insert(port).second) return port;
+  }
+  fail("cannot find a free loopback port");
+}
+
 // ---------------------------------------------------------------------------
 // Spawning. All forks happen on one thread that lives as long as the process:
 // the child asks for SIGKILL when the thread that forked it goes away
@@ -515,6 +526,13 @@ fs::path make_temp_dir() {
 
 // ---------------------------------------------------------------------------
 
+int reserve_port() { return reserve_one_port(); }
+
+void release_port(int port) {
+  std::lock_guard lock(ports_mutex());
+  ports_in_use().erase(port);
+}
+
 nats_server::nats_server(nats_server_options options) : options_(std::move(options)) {
   binary_ = find_binary();
   temp_dir_ = make_temp_dir();
@@ -527,6 +545,10 @@ nats_server::nats_server(nats_server_options options) : options_(std::move(optio
       std::ofstream conf(config_path_);
       conf << options_.config_text;
       if (!conf.flush()) fail("cannot write " + config_path_.string());
+    }
+    if (!options_.start) {
+      std::tie(port_, monitor_port_) = reserve_ports();
+      return;
     }
     for (int attempt = 1;; ++attempt) {
       std::tie(port_, monitor_port_) = reserve_ports();
@@ -579,8 +601,18 @@ bool nats_server::running() const {
 
 void nats_server::start() {
   if (running()) return;
+  launch();
+  await_ready();
+}
+
+void nats_server::launch() {
+  if (running()) return;
   if (pid_ > 0) reap_blocking();  // exited on its own: collect it
   spawn();
+}
+
+void nats_server::await_ready() {
+  if (pid_ <= 0) fail(describe() + " was not launched");
   try {
     wait_ready();
   } catch (...) {

@@ -24,7 +24,15 @@ struct nats_server_options {
   // the command line wins).
   std::string config_text;
   std::vector<std::string> extra_args;  // appended to the command line
+  // false: the constructor only picks ports; launch() and await_ready() (or
+  // start()) run it. For servers that are ready only together (a cluster).
+  bool start = true;
 };
+
+// A free loopback port no live fixture of this process holds; give it back
+// with release_port(). For ports a configuration names (cluster routes).
+int reserve_port();
+void release_port(int port);
 
 class nats_server {
  public:
@@ -47,6 +55,10 @@ class nats_server {
   // (Re)starts on the same ports and the same store, and waits until ready.
   // No-op if running. Throws std::runtime_error like the constructor.
   void start();
+  // start() in two halves: spawn the process (no-op if running), then wait
+  // until it answers (throws like start()).
+  void launch();
+  void await_ready();
   // SIGTERM by PID, waitpid for up to 10 s, then SIGKILL + waitpid.
   void stop();
   // SIGKILL by PID + waitpid: simulates a crash.

@@ -73,4 +73,14 @@ TEST_CASE("stream info reads config and state") {
   CHECK(info.state.first_sequence == 3);
   CHECK(info.state.last_sequence == 12);
   CHECK(info.state.consumer_count == 2);
+  CHECK(info.cluster.leader.empty());
+}
+
+TEST_CASE("stream info names the leader of a replicated stream") {
+  auto info = detail::stream_info_from_json(boost::json::parse(R"({
+    "config":{"name":"M","num_replicas":3},"state":{},
+    "cluster":{"name":"iot","leader":"n2","replicas":[{"name":"n1"},{"name":"n3"}]}})")
+                                                .as_object());
+  CHECK(info.cluster.name == "iot");
+  CHECK(info.cluster.leader == "n2");
 }

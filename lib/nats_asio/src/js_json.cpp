@@ -148,6 +148,9 @@ stream_info stream_info_from_json(const json::object& o) {
   info.state.first_sequence = num<std::uint64_t>(state, "first_seq");
   info.state.last_sequence = num<std::uint64_t>(state, "last_seq");
   info.state.consumer_count = num<int>(state, "consumer_count");
+  const auto& cluster = sub(o, "cluster");
+  info.cluster.name = str(cluster, "name");
+  info.cluster.leader = str(cluster, "leader");
   return info;
 }
 

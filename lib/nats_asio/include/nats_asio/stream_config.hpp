@@ -42,9 +42,16 @@ struct stream_state {
   int consumer_count = 0;
 };
 
+// Where a replicated stream lives; empty on a single server.
+struct stream_cluster {
+  std::string name;
+  std::string leader;  // server name of the current leader
+};
+
 struct stream_info {
   stream_config config;
   stream_state state;
+  stream_cluster cluster;
 };
 
 const char* to_string(retention_policy p) noexcept;
