@@ -4,13 +4,13 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/json.hpp>
 #include <charconv>
 #include <fstream>
 #include <sstream>
 
 #include "../common/provision.hpp"
 #include "iot/command_result.hpp"
+#include "iot/dead_letter.hpp"
 #include "iot/duration.hpp"
 
 namespace sensor {
@@ -257,18 +257,18 @@ asio::awaitable<void> sensor_runtime::reject(nats_asio::js_message& msg, const s
   ++summary_.rejected;
   log_.warn("rejected command" + (uuid.empty() ? std::string() : " " + uuid) + ": " + reason);
   if (dead_letter) {
-    boost::json::object record;
-    record["sensor_id"] = options_.sensor_id;
-    record["subject"] = msg.subject();
-    record["stream_sequence"] = msg.metadata().stream_sequence;
-    record["reason"] = reason;
-    record["payload"] = msg.payload();
-    record["received_at"] = iot::format_rfc3339(iot::clock::now());
+    iot::dead_letter letter;
+    letter.sensor_id = options_.sensor_id;
+    letter.subject = msg.subject();
+    letter.stream_sequence = msg.metadata().stream_sequence;
+    letter.reason = reason;
+    letter.payload = msg.payload();
+    letter.received_at = iot::clock::now();
     nats_asio::publish_options po;
     po.msg_id = options_.sensor_id + ":dl:" + std::to_string(msg.metadata().stream_sequence);
     auto [ec, ack] =
         co_await js_->async_publish(options_.settings.names.deadletter_of(options_.sensor_id),
-                                    boost::json::serialize(record), po, as_tuple(use_awaitable));
+                                    iot::encode(letter), po, as_tuple(use_awaitable));
     if (ec) {
       // Keep the command: it comes back after ack_wait and is dead-lettered then.
       log_.error("cannot store dead letter: " + ec.message() + "; command kept for redelivery");

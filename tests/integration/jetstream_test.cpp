@@ -141,6 +141,28 @@ TEST_CASE("a message id is stored once; expected-last-sequence guards order") {
   }());
 }
 
+TEST_CASE("a payload over the server's maximum fails at once, clearly, and breaks nothing") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect_to(server);
+    nats_asio::jetstream js(conn);
+    co_await js.async_ensure_stream(stream("BIG", "big.>"), use_awaitable);
+    const std::string huge(2 * 1024 * 1024, 'x');  // the server's maximum is 1 MiB
+    nats_asio::publish_options o;
+    o.timeout = 10s;
+    const auto began = std::chrono::steady_clock::now();
+    auto [ec, ack] = co_await js.async_publish("big.a", huge, o, asio::as_tuple(use_awaitable));
+    CHECK(ec);
+    CHECK(std::chrono::steady_clock::now() - began < 5s);  // not the ack timeout
+    MESSAGE("error: " << ec.message());
+    CHECK(conn.publish("big.core", huge));
+    // The connection still works.
+    auto fine = co_await js.async_publish("big.a", "small", o, use_awaitable);
+    CHECK(fine.sequence == 1);
+  }());
+}
+
 TEST_CASE("a full publish window makes the caller wait; cancelling that wait sends nothing") {
   nats_server server;
   asio::io_context ioc;
