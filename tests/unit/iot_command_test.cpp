@@ -255,6 +255,21 @@ TEST_CASE("other strings must be UTF-8 too") {
         R"(field "command_uuid": not valid UTF-8)");
 }
 
+TEST_CASE("the whole payload must be UTF-8, ignored fields and field names included") {
+  CHECK(reject(plus(update, "note", "\"\xff\"")) == R"(field "note": not valid UTF-8)");
+  CHECK(reject(plus(update, "x", "[1,{\"y\":\"\xc0\xaf\"}]")) == R"(field "x": not valid UTF-8)");
+  CHECK(reject(plus(update, "x", "{\"\xed\xa0\x80\":1}")) == R"(field "x": not valid UTF-8)");
+  CHECK(reject(plus(update, "\xff", "1")) == R"(field name "\xff" is not valid UTF-8)");
+  CHECK(reject(plus(update, "a\\\"b\xff", "1")) == R"(field name "a\"b\xff" is not valid UTF-8)");
+  // A field of the other kind, ignored once decoded, is checked as well.
+  CHECK(reject(plus(update, "new_measurement_value", "\"\xff\"")) ==
+        R"(field "new_measurement_value": not valid UTF-8)");
+  // Escapes that make valid UTF-8 are fine; lone surrogates are not JSON.
+  CHECK(accept(plus(update, "x", R"("\ud83d\ude00 \u0000")")).new_interval == 5000ms);
+  CHECK(contains(reject(plus(update, "x", R"("\ud800")")), "not valid JSON"));
+  CHECK(contains(reject(plus(update, "x", R"("\udc00")")), "not valid JSON"));
+}
+
 TEST_CASE("payloads larger than 64 KiB are rejected") {
   const auto padded = [](std::size_t total) {
     const std::string head = update + R"(,"pad":")";

@@ -212,6 +212,9 @@ TEST_CASE("strings must be UTF-8") {
   CHECK(reject("{\"lecture_id\":7,\"sensor_id\":\"s\",\"lecture\":\"\xff\"}") ==
         R"(field "lecture": not valid UTF-8)");
   CHECK(reject(with("unit", "\"\xc3\"")) == R"(field "unit": not valid UTF-8)");
+  CHECK(reject(with("extra", "\"\xc3\"")) == R"(field "extra": not valid UTF-8)");
+  CHECK(reject(with("\xf8\x88\x80\x80\x80", "1")) ==
+        R"(field name "\xf8\x88\x80\x80\x80" is not valid UTF-8)");
 }
 
 TEST_CASE("payloads that are not one JSON object") {

@@ -23,8 +23,9 @@ namespace json = boost::json;
 // Parses `text` (at most max_payload_bytes, nesting at most max_json_depth)
 // into a JSON object. Numbers with a fraction or an exponent are converted
 // with correct rounding, so that a double written by json_writer reads back
-// unchanged. Strings are not checked for UTF-8 here: the readers below check
-// every string they return. Returns "" or a one-line reason.
+// unchanged. The whole text must be UTF-8, ignored fields and field names
+// included; the reason names the top-level field holding the invalid bytes.
+// Returns "" or a one-line reason.
 std::string parse_object(std::string_view text, json::object& out);
 
 // `field "name": reason`
