@@ -202,6 +202,34 @@ TEST_CASE("negative or fractional numbers where unsigned integers are required")
                  R"(field "new_interval_milliseconds": must be an unsigned integer)"));
 }
 
+TEST_CASE("integers beyond 64 bits are rejected as such") {
+  const std::string edit_base = R"({"command_id":2,"new_measurement_value":"1")";
+  // metric_id takes every unsigned 64-bit value, 2^63 and above included.
+  CHECK(accept(plus(edit_base, "metric_id", "9223372036854775808")).metric_id ==
+        9223372036854775808ull);
+  CHECK(accept(plus(edit_base, "metric_id", "18446744073709551615")).metric_id ==
+        18446744073709551615ull);
+  CHECK(reject(plus(edit_base, "metric_id", "18446744073709551616")) ==
+        R"(field "metric_id": must be an unsigned integer, at most 18446744073709551615)");
+  CHECK(reject(plus(edit_base, "metric_id", "100000000000000000000000000000")) ==
+        R"(field "metric_id": must be an unsigned integer, at most 18446744073709551615)");
+  CHECK(reject(plus(edit_base, "metric_id", "1e400")) ==
+        R"(field "metric_id": must be an unsigned integer, at most 18446744073709551615)");
+  CHECK(reject(plus(edit_base, "metric_id", "-9223372036854775809")) ==
+        R"(field "metric_id": must be an unsigned integer, not negative)");
+  CHECK(reject(plus(edit_base, "metric_id", "-9223372036854775808")) ==
+        R"(field "metric_id": must be an unsigned integer, not negative (-9223372036854775808))");
+  CHECK(
+      reject(plus(R"({"command_id":1)", "new_interval_milliseconds", "99999999999999999999")) ==
+      R"(field "new_interval_milliseconds": must be an unsigned integer, at most 18446744073709551615)");
+  CHECK(reject(R"({"command_id":18446744073709551616,"new_interval_milliseconds":5})") ==
+        R"(field "command_id": must be an unsigned integer, at most 18446744073709551615)");
+  CHECK(reject(plus(update, "schema", "99999999999999999999")) ==
+        R"(field "schema": unsupported schema (expected 1))");
+  CHECK(reject(plus(update, "schema", "18446744073709551615")) ==
+        R"(field "schema": unsupported schema 18446744073709551615 (expected 1))");
+}
+
 TEST_CASE("the interval must be within 1 ms - 24 h") {
   CHECK(reject(R"({"command_id":1,"new_interval_milliseconds":0})") ==
         R"(field "new_interval_milliseconds": 0 ms is outside 1 ms - 24 h)");

@@ -6,6 +6,7 @@
 #include <boost/json/value_stack.hpp>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <system_error>
 #include <unordered_set>
@@ -222,6 +223,13 @@ std::string read_uint(const json::object& o, std::string_view name, presence p, 
                                    std::to_string(v->get_int64()) + ")");
     out = static_cast<std::uint64_t>(v->get_int64());
   } else if (v->is_double()) {
+    // Integers beyond the 64-bit range are read as doubles too.
+    const double d = v->get_double();
+    if (d == std::trunc(d) && d < 0)
+      return field_error(name, "must be an unsigned integer, not negative");
+    if (d == std::trunc(d) && d >= 0x1p64)
+      return field_error(name, "must be an unsigned integer, at most " +
+                                   std::to_string(std::numeric_limits<std::uint64_t>::max()));
     return field_error(name,
                        "must be an unsigned integer, not a number with a fraction or an exponent");
   } else {
@@ -313,7 +321,12 @@ std::string read_schema(const json::object& o, int& out) {
   const auto* v = find(o, "schema", presence::optional, reason);
   if (!v) return {};
   if (!v->is_int64() && !v->is_uint64()) {
-    if (v->is_double()) return field_error("schema", "must be an integer, not a fraction");
+    if (v->is_double()) {
+      const double d = v->get_double();
+      if (d == std::trunc(d) && std::fabs(d) >= 0x1p63)  // an integer beyond 64 bits
+        return field_error("schema", "unsupported schema (expected 1)");
+      return field_error("schema", "must be an integer, not a fraction");
+    }
     return wrong_type("schema", "an integer", *v);
   }
   if (!v->is_int64() || v->get_int64() != 1)
