@@ -109,6 +109,18 @@ TEST_CASE("every finite double survives the round trip exactly") {
   }
 }
 
+TEST_CASE("a negative zero keeps its sign") {
+  auto m = sample();
+  m.value = -0.0;
+  CHECK(contains(iot::encode(m), R"("value":-0.0,)"));
+  iot::measurement back;
+  REQUIRE(iot::decode_measurement(iot::encode(m), back) == "");
+  CHECK(std::signbit(back.value));
+  CHECK(iot::encode(back) == iot::encode(m));
+  m.value = 0.0;
+  CHECK(contains(iot::encode(m), R"("value":0,)"));
+}
+
 TEST_CASE("a value that is not finite is left out (JSON cannot hold it)") {
   auto m = sample();
   m.value = std::numeric_limits<double>::quiet_NaN();

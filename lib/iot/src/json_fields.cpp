@@ -421,6 +421,8 @@ json_writer& json_writer::number(std::string_view name, double value) {
   const auto r = std::to_chars(buf, buf + sizeof buf, value);
   key(name);
   text_.append(buf, r.ptr);
+  // "-0" reads back as the integer 0: a fraction keeps the sign of a negative zero.
+  if (value == 0 && std::signbit(value)) text_ += ".0";
   return *this;
 }
 

@@ -69,8 +69,8 @@ class json_writer {
   json_writer& string(std::string_view name, std::string_view value);
   json_writer& uint(std::string_view name, std::uint64_t value);
   json_writer& integer(std::string_view name, std::int64_t value);
-  // Shortest text that reads back as the same double; a non-finite value
-  // (not representable in JSON) leaves the field out.
+  // Shortest text that reads back as the same double (a negative zero too); a
+  // non-finite value (not representable in JSON) leaves the field out.
   json_writer& number(std::string_view name, double value);
   json_writer& time(std::string_view name, clock::time_point value);
   // `json` must be a complete JSON value.
