@@ -11,6 +11,7 @@ packages=(
   libnats-dev libcli11-dev doctest-dev
   nats-server
   clang-format
+  clang libclang-rt-14-dev  # tools/fuzz.sh: libFuzzer and the sanitizer runtimes for clang
   "$@"
 )
 

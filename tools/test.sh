@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The single test command: installs what is missing, builds, and runs every
 # suite, once plainly (build/) and once under AddressSanitizer +
-# UndefinedBehaviorSanitizer (build-asan/). SKIP_SANITIZERS=1 skips the second
-# pass. Works from any directory; exits non-zero on any failure.
+# UndefinedBehaviorSanitizer (build-asan/), then fuzzes lib/iot's decoders with
+# tools/fuzz.sh (build-fuzz/, FUZZ_SECONDS per target, 60 by default; each
+# target counts as one test). SKIP_SANITIZERS=1 skips the sanitizer pass,
+# SKIP_FUZZ=1 the fuzzing. Works from any directory; exits non-zero on any
+# failure.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -58,6 +61,22 @@ if [ "${SKIP_SANITIZERS:-0}" != 1 ]; then
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     LSAN_OPTIONS=$lsan_options \
     run_suites build-asan -Db_sanitize=address,undefined -Db_lundef=false
+fi
+
+if [ "${SKIP_FUZZ:-0}" != 1 ]; then
+  log=$(mktemp)
+  rc=0
+  bash tools/fuzz.sh 2>&1 | tee "$log" || rc=$?
+  # fuzz.sh ends with "fuzz: N passed, N failed".
+  summary=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1 || true)
+  if [ -n "$summary" ]; then
+    passed=$((passed + $(echo "$summary" | sed 's/^fuzz: \([0-9]*\) passed.*/\1/')))
+    failed=$((failed + $(echo "$summary" | sed 's/.*, \([0-9]*\) failed$/\1/')))
+  fi
+  rm -f "$log"
+  if [ "$rc" -ne 0 ]; then
+    status=1
+  fi
 fi
 
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then

@@ -202,6 +202,34 @@ TEST_CASE("negative or fractional numbers where unsigned integers are required")
                  R"(field "new_interval_milliseconds": must be an unsigned integer)"));
 }
 
+TEST_CASE("integers beyond 64 bits are rejected as such") {
+  const std::string edit_base = R"({"command_id":2,"new_measurement_value":"1")";
+  // metric_id takes every unsigned 64-bit value, 2^63 and above included.
+  CHECK(accept(plus(edit_base, "metric_id", "9223372036854775808")).metric_id ==
+        9223372036854775808ull);
+  CHECK(accept(plus(edit_base, "metric_id", "18446744073709551615")).metric_id ==
+        18446744073709551615ull);
+  CHECK(reject(plus(edit_base, "metric_id", "18446744073709551616")) ==
+        R"(field "metric_id": must be an unsigned integer, at most 18446744073709551615)");
+  CHECK(reject(plus(edit_base, "metric_id", "100000000000000000000000000000")) ==
+        R"(field "metric_id": must be an unsigned integer, at most 18446744073709551615)");
+  CHECK(reject(plus(edit_base, "metric_id", "1e400")) ==
+        R"(field "metric_id": must be an unsigned integer, at most 18446744073709551615)");
+  CHECK(reject(plus(edit_base, "metric_id", "-9223372036854775809")) ==
+        R"(field "metric_id": must be an unsigned integer, not negative)");
+  CHECK(reject(plus(edit_base, "metric_id", "-9223372036854775808")) ==
+        R"(field "metric_id": must be an unsigned integer, not negative (-9223372036854775808))");
+  CHECK(
+      reject(plus(R"({"command_id":1)", "new_interval_milliseconds", "99999999999999999999")) ==
+      R"(field "new_interval_milliseconds": must be an unsigned integer, at most 18446744073709551615)");
+  CHECK(reject(R"({"command_id":18446744073709551616,"new_interval_milliseconds":5})") ==
+        R"(field "command_id": must be an unsigned integer, at most 18446744073709551615)");
+  CHECK(reject(plus(update, "schema", "99999999999999999999")) ==
+        R"(field "schema": unsupported schema (expected 1))");
+  CHECK(reject(plus(update, "schema", "18446744073709551615")) ==
+        R"(field "schema": unsupported schema 18446744073709551615 (expected 1))");
+}
+
 TEST_CASE("the interval must be within 1 ms - 24 h") {
   CHECK(reject(R"({"command_id":1,"new_interval_milliseconds":0})") ==
         R"(field "new_interval_milliseconds": 0 ms is outside 1 ms - 24 h)");
@@ -253,6 +281,21 @@ TEST_CASE("new_measurement_value: at most 4096 bytes of UTF-8") {
 TEST_CASE("other strings must be UTF-8 too") {
   CHECK(reject(plus(update, "command_uuid", "\"\xfe\"")) ==
         R"(field "command_uuid": not valid UTF-8)");
+}
+
+TEST_CASE("the whole payload must be UTF-8, ignored fields and field names included") {
+  CHECK(reject(plus(update, "note", "\"\xff\"")) == R"(field "note": not valid UTF-8)");
+  CHECK(reject(plus(update, "x", "[1,{\"y\":\"\xc0\xaf\"}]")) == R"(field "x": not valid UTF-8)");
+  CHECK(reject(plus(update, "x", "{\"\xed\xa0\x80\":1}")) == R"(field "x": not valid UTF-8)");
+  CHECK(reject(plus(update, "\xff", "1")) == R"(field name "\xff" is not valid UTF-8)");
+  CHECK(reject(plus(update, "a\\\"b\xff", "1")) == R"(field name "a\"b\xff" is not valid UTF-8)");
+  // A field of the other kind, ignored once decoded, is checked as well.
+  CHECK(reject(plus(update, "new_measurement_value", "\"\xff\"")) ==
+        R"(field "new_measurement_value": not valid UTF-8)");
+  // Escapes that make valid UTF-8 are fine; lone surrogates are not JSON.
+  CHECK(accept(plus(update, "x", R"("\ud83d\ude00 \u0000")")).new_interval == 5000ms);
+  CHECK(contains(reject(plus(update, "x", R"("\ud800")")), "not valid JSON"));
+  CHECK(contains(reject(plus(update, "x", R"("\udc00")")), "not valid JSON"));
 }
 
 TEST_CASE("payloads larger than 64 KiB are rejected") {

@@ -72,6 +72,19 @@ TEST_CASE("fractions round to the nearest millisecond") {
   CHECK(parsed("0.0001h") == 360ms);
 }
 
+TEST_CASE("the fractions of a combined form add up exactly before rounding") {
+  // 0.2999999 ms + 0.2000001 ms is exactly half a millisecond: rounded up.
+  CHECK(parsed("0.0002999999s0.2000001ms") == 1ms);
+  CHECK(parsed("0.0002999999s0.2000000ms") == 0ms);
+  // Fractions carry into whole milliseconds.
+  CHECK(parsed("0.0009999999999s0.0000000001ms") == 1ms);
+  CHECK(parsed("0.0009999999999s0.5000000001ms") == 2ms);
+  CHECK(parsed("1.00000000000000000000000000001m0.99999999999999999999999999999ms") == 60001ms);
+  // Digits far beyond a nanosecond still count.
+  CHECK(parsed("0.000000000000000000000000000000000000000001s0.4999999999999999999999999999999"
+               "99999999999ms") == 1ms);
+}
+
 TEST_CASE("empty, negative and garbage text is rejected") {
   CHECK(error_of("") == "the duration is empty");
   CHECK(error_of("   ") == "the duration is empty");

@@ -99,6 +99,7 @@ TEST_CASE("values are checked") {
                  R"(field "updated_at": "2024-02-30T00:00:00Z" is not an RFC 3339 time stamp)"));
   CHECK(reject(with("last_command_id", "\"\xc3\x28\"")) ==
         R"(field "last_command_id": not valid UTF-8)");
+  CHECK(reject(with("owner", "{\"team\":[\"\xff\"]}")) == R"(field "owner": not valid UTF-8)");
 }
 
 TEST_CASE("not an object, too large, too deep") {

@@ -12,7 +12,6 @@ namespace {
 
 constexpr std::uint64_t max_ms =
     static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-constexpr std::uint64_t ns_per_ms = 1'000'000;
 
 struct unit_info {
   std::string_view name;
@@ -25,10 +24,12 @@ constexpr unit_info units[] = {
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
-// Adds `integer_digits`.`fraction_digits` times `unit_ms` to the total (whole
-// milliseconds plus nanoseconds). False on overflow.
+// Adds `integer_digits`.`fraction_digits` times `unit_ms` to the total: whole
+// milliseconds, plus `total_fraction`, the exact decimal digits of the
+// fraction of a millisecond (so that rounding sees the exact sum). False on
+// overflow.
 bool add(std::string_view integer_digits, std::string_view fraction_digits, std::uint64_t unit_ms,
-         std::uint64_t& total_ms, std::uint64_t& total_ns) {
+         std::uint64_t& total_ms, std::string& total_fraction) {
   std::uint64_t whole = 0;
   if (!integer_digits.empty()) {
     const auto r = std::from_chars(integer_digits.data(),
@@ -38,7 +39,7 @@ bool add(std::string_view integer_digits, std::string_view fraction_digits, std:
   if (whole > max_ms / unit_ms) return false;
   whole *= unit_ms;
   // fraction * unit_ms, digit by digit from the right: the carry is whole
-  // milliseconds, the first six digits of the product are the nanoseconds.
+  // milliseconds, the digits are the fraction of a millisecond.
   std::uint64_t carry = 0;
   std::string product(fraction_digits.size(), '0');
   for (std::size_t i = fraction_digits.size(); i-- > 0;) {
@@ -46,13 +47,17 @@ bool add(std::string_view integer_digits, std::string_view fraction_digits, std:
     product[i] = static_cast<char>('0' + t % 10);
     carry = t / 10;
   }
-  std::uint64_t ns = 0;
-  for (std::size_t i = 0; i < 6; ++i)
-    ns = ns * 10 + (i < product.size() ? static_cast<std::uint64_t>(product[i] - '0') : 0);
-  whole += carry;
+  // total_fraction += product, the carry out going to whole milliseconds.
+  if (total_fraction.size() < product.size()) total_fraction.resize(product.size(), '0');
+  int sum_carry = 0;
+  for (std::size_t i = product.size(); i-- > 0;) {
+    const int t = (total_fraction[i] - '0') + (product[i] - '0') + sum_carry;
+    total_fraction[i] = static_cast<char>('0' + t % 10);
+    sum_carry = t / 10;
+  }
+  whole += carry + static_cast<std::uint64_t>(sum_carry);
   if (whole > max_ms - total_ms) return false;
   total_ms += whole;
-  total_ns += ns;
   return true;
 }
 
@@ -68,7 +73,8 @@ std::string parse_duration(std::string_view text, std::chrono::milliseconds& out
   };
   if (s.front() == '-') return what + " is negative";
 
-  std::uint64_t total_ms = 0, total_ns = 0;
+  std::uint64_t total_ms = 0;
+  std::string total_fraction;
   int last_rank = 4;
   std::size_t i = 0;
   bool first = true;
@@ -102,14 +108,16 @@ std::string parse_duration(std::string_view text, std::chrono::milliseconds& out
         return what + ": combine units from the largest to the smallest, each once (like 1h30m)";
       last_rank = info->rank;
     }
-    if (!add(integer_digits, fraction_digits, info->ms, total_ms, total_ns))
+    if (!add(integer_digits, fraction_digits, info->ms, total_ms, total_fraction))
       return what + " is too large";
     first = false;
   }
-  // Round the nanoseconds to the nearest millisecond (halves up).
-  std::uint64_t extra = total_ns / ns_per_ms + (total_ns % ns_per_ms >= ns_per_ms / 2 ? 1 : 0);
-  if (extra > max_ms - total_ms) return what + " is too large";
-  out = std::chrono::milliseconds(static_cast<std::int64_t>(total_ms + extra));
+  // Round to the nearest millisecond (halves up).
+  if (!total_fraction.empty() && total_fraction.front() >= '5') {
+    if (total_ms == max_ms) return what + " is too large";
+    ++total_ms;
+  }
+  out = std::chrono::milliseconds(static_cast<std::int64_t>(total_ms));
   return {};
 }
 

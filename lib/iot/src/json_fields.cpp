@@ -6,6 +6,7 @@
 #include <boost/json/value_stack.hpp>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <system_error>
 #include <unordered_set>
@@ -147,6 +148,31 @@ void set_found(bool* found, bool value) {
   if (found) *found = value;
 }
 
+// True when `v` is, or holds at any depth, a string or a key that is not UTF-8.
+bool holds_invalid_utf8(const json::value& v) {
+  if (const auto* s = v.if_string()) return !is_valid_utf8(std::string_view(s->data(), s->size()));
+  if (const auto* a = v.if_array()) {
+    for (const auto& e : *a)
+      if (holds_invalid_utf8(e)) return true;
+  } else if (const auto* o = v.if_object()) {
+    for (const auto& kv : *o)
+      if (!is_valid_utf8(std::string_view(kv.key().data(), kv.key().size())) ||
+          holds_invalid_utf8(kv.value()))
+        return true;
+  }
+  return false;
+}
+
+// The reason for an object whose text is not UTF-8, naming the top-level field.
+std::string invalid_utf8_reason(const json::object& o) {
+  for (const auto& kv : o) {
+    const std::string_view key(kv.key().data(), kv.key().size());
+    if (!is_valid_utf8(key)) return "field name " + quoted(key) + " is not valid UTF-8";
+    if (holds_invalid_utf8(kv.value())) return "field " + quoted(key) + ": not valid UTF-8";
+  }
+  return "not valid UTF-8";
+}
+
 }  // namespace
 
 std::string parse_object(std::string_view text, json::object& out) {
@@ -155,7 +181,7 @@ std::string parse_object(std::string_view text, json::object& out) {
            std::to_string(max_payload_bytes) + "-byte limit";
   json::parse_options opt;
   opt.max_depth = max_json_depth;
-  opt.allow_invalid_utf8 = true;  // checked per field, so that the reason names it
+  opt.allow_invalid_utf8 = true;  // checked below, so that the reason names the field
   json::basic_parser<precise_handler> p(opt);
   p.handler().st.reset();
   json::error_code ec;
@@ -167,6 +193,10 @@ std::string parse_object(std::string_view text, json::object& out) {
   if (used != text.size()) return "not valid JSON: extra data after the value";
   json::value v = p.handler().st.release();
   if (!v.is_object()) return "not a JSON object (got " + kind_name(v) + ")";
+  // JSON text is UTF-8 (RFC 8259), also in the fields a decoder ignores. The
+  // parser let invalid bytes through so that the reason can name the field;
+  // \u escapes cannot produce invalid UTF-8 (lone surrogates are syntax errors).
+  if (!is_valid_utf8(text)) return invalid_utf8_reason(v.get_object());
   out = std::move(v.get_object());
   return {};
 }
@@ -193,6 +223,13 @@ std::string read_uint(const json::object& o, std::string_view name, presence p, 
                                    std::to_string(v->get_int64()) + ")");
     out = static_cast<std::uint64_t>(v->get_int64());
   } else if (v->is_double()) {
+    // Integers beyond the 64-bit range are read as doubles too.
+    const double d = v->get_double();
+    if (d == std::trunc(d) && d < 0)
+      return field_error(name, "must be an unsigned integer, not negative");
+    if (d == std::trunc(d) && d >= 0x1p64)
+      return field_error(name, "must be an unsigned integer, at most " +
+                                   std::to_string(std::numeric_limits<std::uint64_t>::max()));
     return field_error(name,
                        "must be an unsigned integer, not a number with a fraction or an exponent");
   } else {
@@ -284,7 +321,12 @@ std::string read_schema(const json::object& o, int& out) {
   const auto* v = find(o, "schema", presence::optional, reason);
   if (!v) return {};
   if (!v->is_int64() && !v->is_uint64()) {
-    if (v->is_double()) return field_error("schema", "must be an integer, not a fraction");
+    if (v->is_double()) {
+      const double d = v->get_double();
+      if (d == std::trunc(d) && std::fabs(d) >= 0x1p63)  // an integer beyond 64 bits
+        return field_error("schema", "unsupported schema (expected 1)");
+      return field_error("schema", "must be an integer, not a fraction");
+    }
     return wrong_type("schema", "an integer", *v);
   }
   if (!v->is_int64() || v->get_int64() != 1)
@@ -379,6 +421,8 @@ json_writer& json_writer::number(std::string_view name, double value) {
   const auto r = std::to_chars(buf, buf + sizeof buf, value);
   key(name);
   text_.append(buf, r.ptr);
+  // "-0" reads back as the integer 0: a fraction keeps the sign of a negative zero.
+  if (value == 0 && std::signbit(value)) text_ += ".0";
   return *this;
 }
 

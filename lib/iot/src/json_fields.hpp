@@ -23,8 +23,9 @@ namespace json = boost::json;
 // Parses `text` (at most max_payload_bytes, nesting at most max_json_depth)
 // into a JSON object. Numbers with a fraction or an exponent are converted
 // with correct rounding, so that a double written by json_writer reads back
-// unchanged. Strings are not checked for UTF-8 here: the readers below check
-// every string they return. Returns "" or a one-line reason.
+// unchanged. The whole text must be UTF-8, ignored fields and field names
+// included; the reason names the top-level field holding the invalid bytes.
+// Returns "" or a one-line reason.
 std::string parse_object(std::string_view text, json::object& out);
 
 // `field "name": reason`
@@ -68,8 +69,8 @@ class json_writer {
   json_writer& string(std::string_view name, std::string_view value);
   json_writer& uint(std::string_view name, std::uint64_t value);
   json_writer& integer(std::string_view name, std::int64_t value);
-  // Shortest text that reads back as the same double; a non-finite value
-  // (not representable in JSON) leaves the field out.
+  // Shortest text that reads back as the same double (a negative zero too); a
+  // non-finite value (not representable in JSON) leaves the field out.
   json_writer& number(std::string_view name, double value);
   json_writer& time(std::string_view name, clock::time_point value);
   // `json` must be a complete JSON value.
