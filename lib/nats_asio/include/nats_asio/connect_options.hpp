@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,11 @@ struct connect_options {
   std::string password;
   std::string token;
   std::string credentials_file;  // JWT + NKey seed (.creds)
+  // File holding a user NKey seed ("SU...", alone or in a .creds file); the
+  // public key is derived from it, and nats.c signs the server's nonce with it.
+  std::string nkey_seed_file;
+  // TLS is used when tls.enabled, a CA or a client certificate is set, a
+  // server URL starts with tls://, or the server requires it.
   tls_options tls;
 
   std::chrono::milliseconds connect_timeout{2000};
@@ -46,5 +52,10 @@ struct connect_options {
   // next publish wait for an acknowledgment.
   std::size_t max_pending_publishes = 4096;
 };
+
+// The public key ("U...") of the user seed in `seed_file`; on failure returns
+// nullopt and sets `error` to one line naming the file and the problem (never
+// the seed itself).
+std::optional<std::string> nkey_public_key(const std::string& seed_file, std::string& error);
 
 }  // namespace nats_asio
