@@ -7,6 +7,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "iot/settings.hpp"
 #include "iot/wire.hpp"
@@ -22,8 +23,17 @@ struct common_flags {
   std::optional<std::string> password;
   std::optional<std::string> token;
   std::optional<std::string> creds;
+  std::optional<std::string> nkey;
+  std::optional<std::string> tls_ca;
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
   std::optional<std::string> replicas;
 };
+
+// For --help: which settings are secrets (also marked "secret" on each option).
+inline constexpr const char* secrets_note =
+    "Secrets (never printed): --password/NATS_PASSWORD, --token/NATS_TOKEN, and the files "
+    "named by --creds/NATS_CREDS, --nkey/NATS_NKEY and --tls-key/NATS_TLS_KEY.";
 
 void add_common_flags(CLI::App& app, common_flags& flags);
 
@@ -35,11 +45,19 @@ struct app_settings {
   std::int64_t measurements_max_bytes = 1024LL * 1024 * 1024;
 };
 
-// "cannot connect to <urls>: <reason> (<nats.c's text>)", one line.
+// The URL with the secret part of its user info masked:
+// nats://user:***@host:4222, nats://***@host:4222 (a token).
+std::string redact_url(std::string_view url);
+
+// "cannot connect to <urls>: <reason> (<nats.c's text>)", one line. URLs are
+// redacted, and the password and token never appear, wherever they came from.
 std::string connect_failure(const app_settings& s, const boost::system::error_code& ec,
                             const std::string& detail);
 
-// Resolves every setting; on failure returns nullopt and sets `error` to one line.
+// Resolves every setting; on failure returns nullopt and sets `error` to one
+// line. Checks up front that files named by settings are readable, that a
+// client certificate comes with its key, that the NKey seed file holds a user
+// seed, and that at most one authentication method is chosen.
 std::optional<app_settings> resolve_settings(const common_flags& flags, const std::string& name,
                                              std::string& error);
 

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "error, warn, info or debug")->capture_default_str();
   app.add_flag("--quiet", quiet, "log errors only");
   apps::add_common_flags(app, flags);
+  app.footer(apps::secrets_note);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

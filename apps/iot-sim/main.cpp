@@ -63,8 +63,8 @@ int main(int argc, char** argv) {
 
   app.footer(
       "Exit codes: 0 ok, 1 failure (server unreachable, refused), 2 usage, 3 unknown sensor, "
-      "4 command rejected, 5 command not confirmed (queued for an offline sensor).\n"
-      "Secrets: NATS_PASSWORD, NATS_TOKEN and the file in NATS_CREDS.");
+      "4 command rejected, 5 command not confirmed (queued for an offline sensor).\n" +
+      std::string(apps::secrets_note));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
