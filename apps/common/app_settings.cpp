@@ -49,19 +49,9 @@ std::vector<std::string> split_urls(const std::string& text) {
   return out;
 }
 
-// The user info of a URL ("user:pass" in nats://user:pass@host), or npos.
-std::pair<std::size_t, std::size_t> user_info(std::string_view url) {
-  const auto scheme = url.find("://");
-  const std::size_t begin = scheme == std::string_view::npos ? 0 : scheme + 3;
-  const auto end = std::min(url.find_first_of("/?#", begin), url.size());
-  const auto at = url.substr(0, end).rfind('@');
-  if (at == std::string_view::npos || at < begin) return {std::string_view::npos, 0};
-  return {begin, at - begin};
-}
-
 // The secret part of a URL's user info: the password, or a lone token.
 std::string url_secret(std::string_view url) {
-  const auto [begin, length] = user_info(url);
+  const auto [begin, length] = nats_asio::url_user_info(url);
   if (begin == std::string_view::npos) return {};
   const auto info = url.substr(begin, length);
   const auto colon = info.find(':');
@@ -120,7 +110,8 @@ std::string check_security(const common_flags& f, const nats_asio::connect_optio
 
   std::vector<std::string> methods;
   bool url_credentials = false;
-  for (const auto& url : c.servers) url_credentials |= user_info(url).first != std::string::npos;
+  for (const auto& url : c.servers)
+    url_credentials |= nats_asio::url_user_info(url).first != std::string::npos;
   if (url_credentials) methods.push_back("credentials in the server URL");
   if (!c.user.empty()) methods.push_back(user + (c.password.empty() ? "" : "/" + password));
   if (!c.token.empty()) methods.push_back(token);
@@ -142,20 +133,11 @@ std::string check_security(const common_flags& f, const nats_asio::connect_optio
 
 }  // namespace
 
-std::string redact_url(std::string_view url) {
-  const auto [begin, length] = user_info(url);
-  if (begin == std::string_view::npos) return std::string(url);
-  const auto info = url.substr(begin, length);
-  const auto colon = info.find(':');
-  const std::string masked =
-      colon == std::string_view::npos ? "***" : std::string(info.substr(0, colon)) + ":***";
-  return std::string(url.substr(0, begin)) + masked + std::string(url.substr(begin + length));
-}
-
 std::string connect_failure(const app_settings& s, const boost::system::error_code& ec,
                             const std::string& detail) {
   std::string urls;
-  for (const auto& u : s.connect.servers) urls += (urls.empty() ? "" : ",") + redact_url(u);
+  for (const auto& u : s.connect.servers)
+    urls += (urls.empty() ? "" : ",") + nats_asio::redact_url(u);
   std::string text = "cannot connect to " + urls + ": " + ec.message() +
                      (detail.empty() ? "" : " (" + detail + ")");
   // In case nats.c's text ever repeats one of them.

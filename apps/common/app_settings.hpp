@@ -7,7 +7,6 @@
 #include <chrono>
 #include <optional>
 #include <string>
-#include <string_view>
 
 #include "iot/settings.hpp"
 #include "iot/wire.hpp"
@@ -44,10 +43,6 @@ struct app_settings {
   std::chrono::nanoseconds measurements_max_age{std::chrono::hours(24 * 7)};
   std::int64_t measurements_max_bytes = 1024LL * 1024 * 1024;
 };
-
-// The URL with the secret part of its user info masked:
-// nats://user:***@host:4222, nats://***@host:4222 (a token).
-std::string redact_url(std::string_view url);
 
 // "cannot connect to <urls>: <reason> (<nats.c's text>)", one line. URLs are
 // redacted, and the password and token never appear, wherever they came from.

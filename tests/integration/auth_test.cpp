@@ -185,3 +185,27 @@ TEST_CASE("credentials file: operator mode with a user JWT signed by its account
   o.credentials_file = write_private_file(dir.path() / "user.creds", om.user_creds());
   check_connects(connect(o));
 }
+
+TEST_CASE("connection events name the server without the password of its URL") {
+  nats_server_options so;
+  so.jetstream = false;
+  so.extra_args = {"--user", "admin", "--pass", "s3cret-pa55"};
+  nats_server server(so);
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    nats_asio::connection conn(co_await asio::this_coro::executor);
+    nats_asio::connect_options o;
+    const auto port = std::to_string(server.port());
+    o.servers = {"nats://admin:s3cret-pa55@127.0.0.1:" + port};
+    o.reconnect_wait = 100ms;
+    co_await conn.async_connect(o, use_awaitable);
+    server.kill_hard();
+    auto ev = co_await conn.async_next_event(use_awaitable);
+    CHECK(ev.what == nats_asio::connection_event::kind::disconnected);
+    server.start();
+    ev = co_await conn.async_next_event(use_awaitable);
+    REQUIRE(ev.what == nats_asio::connection_event::kind::reconnected);
+    CHECK(ev.url == "nats://admin:***@127.0.0.1:" + port);
+    co_await conn.async_close(use_awaitable);
+  }());
+}

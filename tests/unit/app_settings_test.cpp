@@ -44,12 +44,13 @@ struct scratch {
 }  // namespace
 
 TEST_CASE("URLs are printed with their password or token masked") {
-  CHECK(apps::redact_url("nats://127.0.0.1:4222") == "nats://127.0.0.1:4222");
-  CHECK(apps::redact_url("nats://bob:hunter2@127.0.0.1:4222") == "nats://bob:***@127.0.0.1:4222");
-  CHECK(apps::redact_url("tls://s3cr3t-token@host:4222/") == "tls://***@host:4222/");
-  CHECK(apps::redact_url("bob:pw@host:4222") == "bob:***@host:4222");
-  CHECK(apps::redact_url("nats://bob:p@ss@host") == "nats://bob:***@host");
-  CHECK(apps::redact_url("nats://host/path@x") == "nats://host/path@x");
+  CHECK(nats_asio::redact_url("nats://127.0.0.1:4222") == "nats://127.0.0.1:4222");
+  CHECK(nats_asio::redact_url("nats://bob:hunter2@127.0.0.1:4222") ==
+        "nats://bob:***@127.0.0.1:4222");
+  CHECK(nats_asio::redact_url("tls://s3cr3t-token@host:4222/") == "tls://***@host:4222/");
+  CHECK(nats_asio::redact_url("bob:pw@host:4222") == "bob:***@host:4222");
+  CHECK(nats_asio::redact_url("nats://bob:p@ss@host") == "nats://bob:***@host");
+  CHECK(nats_asio::redact_url("nats://host/path@x") == "nats://host/path@x");
 }
 
 TEST_CASE("a connect failure never repeats a secret") {

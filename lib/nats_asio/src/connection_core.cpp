@@ -247,7 +247,9 @@ void connection_core::fail_pending_requests(error_code ec) {
 
 std::string connection_core::connected_url() const {
   char buf[256] = {};
-  if (nc_ && natsConnection_GetConnectedUrl(nc_, buf, sizeof buf) == NATS_OK) return buf;
+  // nats.c's URL keeps the user info given: never hand out the password.
+  if (nc_ && natsConnection_GetConnectedUrl(nc_, buf, sizeof buf) == NATS_OK)
+    return redact_url(buf);
   return {};
 }
 

@@ -13,8 +13,6 @@
 #include <stdexcept>
 #include <system_error>
 
-#include "nats_asio/connect_options.hpp"
-
 namespace nats_asio::detail::nkey {
 namespace {
 
@@ -361,14 +359,3 @@ std::string public_key_of_seed_file(const std::string& path, std::string& public
 }
 
 }  // namespace nats_asio::detail::nkey
-
-namespace nats_asio {
-
-std::optional<std::string> nkey_public_key(const std::string& seed_file, std::string& error) {
-  std::string key;
-  error = detail::nkey::public_key_of_seed_file(seed_file, key);
-  if (!error.empty()) return std::nullopt;
-  return key;
-}
-
-}  // namespace nats_asio

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace nats_asio {
@@ -57,5 +59,12 @@ struct connect_options {
 // nullopt and sets `error` to one line naming the file and the problem (never
 // the seed itself).
 std::optional<std::string> nkey_public_key(const std::string& seed_file, std::string& error);
+
+// The URL with the secret part of its user info masked, for printing:
+// nats://user:***@host:4222 for a password, nats://***@host:4222 for a token.
+std::string redact_url(std::string_view url);
+// Where the user info of a URL is (offset, length): "user:pass" in
+// nats://user:pass@host. Offset npos when there is none.
+std::pair<std::size_t, std::size_t> url_user_info(std::string_view url);
 
 }  // namespace nats_asio
