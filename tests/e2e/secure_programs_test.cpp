@@ -1,6 +1,8 @@
 // iot-sensor and iot-sim against a server that requires an NKey and a client
-// certificate (mutual TLS): settings from flags, then from the environment;
-// wrong credentials fail fast with one line; secrets never show in any output.
+// certificate (mutual TLS), settings from flags, then from the environment;
+// iot-sim against servers requiring user/password, a token, or a credentials
+// file (operator mode); wrong credentials fail fast with one line; secrets
+// never show in any output.
 #include <doctest/doctest.h>
 #include <signal.h>
 
@@ -128,6 +130,40 @@ TEST_CASE("NKey and mutual TLS, every setting from flags") {
 TEST_CASE("NKey and mutual TLS, every setting from the environment") {
   secure_setup s;
   sensor_and_sim_work(s, {}, s.environment(), "secure-env");
+}
+
+TEST_CASE("user/password, token and a credentials file, from flags and from the environment") {
+  temp_dir dir;
+  auto works = [&](const nats_server& server, std::vector<std::string> flags, env_list env) {
+    flags.insert(flags.begin(), {sim_bin(), "list", "--nats-url", server.url()});
+    auto from_flags = run_program(flags, dir.path());
+    CHECK_MESSAGE(from_flags.code == 0, from_flags.err);
+    CHECK(from_flags.out.find("no sensors") != std::string::npos);
+    env.emplace_back("NATS_URL", server.url());
+    auto from_env = run_program({sim_bin(), "list"}, dir.path(), env);
+    CHECK_MESSAGE(from_env.code == 0, from_env.err);
+  };
+  {
+    nats_server_options so;
+    so.extra_args = {"--user", "admin", "--pass", "pa55"};
+    nats_server server(so);
+    works(server, {"--user", "admin", "--password", "pa55"},
+          {{"NATS_USER", "admin"}, {"NATS_PASSWORD", "pa55"}});
+  }
+  {
+    nats_server_options so;
+    so.extra_args = {"--auth", "t0ken"};
+    nats_server server(so);
+    works(server, {"--token", "t0ken"}, {{"NATS_TOKEN", "t0ken"}});
+  }
+  {
+    test_support::operator_mode om;
+    nats_server_options so;
+    so.config_text = om.server_config();
+    nats_server server(so);
+    const auto creds = write_private_file(dir.path() / "user.creds", om.user_creds());
+    works(server, {"--creds", creds.string()}, {{"NATS_CREDS", creds.string()}});
+  }
 }
 
 TEST_CASE("wrong credentials: exit code 1 with one line, within the connect timeout") {

@@ -118,6 +118,12 @@ std::string claims(const std::string& name, const std::string& issuer_public,
 
 constexpr std::string_view account_nats =
     R"("limits":{"subs":-1,"data":-1,"payload":-1,"imports":-1,"exports":-1,)"
+    R"("wildcards":true,"conn":-1,"leaf":-1,"mem_storage":-1,"disk_storage":-1,"streams":-1,)"
+    R"("consumer":-1},"default_permissions":{"pub":{},"sub":{}},)"
+    R"("type":"account","version":2)";
+// The system account: no JetStream (the server refuses it there).
+constexpr std::string_view system_nats =
+    R"("limits":{"subs":-1,"data":-1,"payload":-1,"imports":-1,"exports":-1,)"
     R"("wildcards":true,"conn":-1,"leaf":-1},"default_permissions":{"pub":{},"sub":{}},)"
     R"("type":"account","version":2)";
 constexpr std::string_view user_nats =
@@ -206,11 +212,13 @@ operator_mode::operator_mode() {
   const auto operator_seed = seed_text(nk::random_seed(nk::key_type::operator_key));
   const auto account_seed = seed_text(nk::random_seed(nk::key_type::account));
   const auto other_account_seed = seed_text(nk::random_seed(nk::key_type::account));
+  const auto system_seed = seed_text(nk::random_seed(nk::key_type::account));
   user_seed = seed_text(nk::random_seed(nk::key_type::user));
   stranger_seed = seed_text(nk::random_seed(nk::key_type::user));
   operator_public = public_of(operator_seed);
   account_public = public_of(account_seed);
   const auto other_account_public = public_of(other_account_seed);
+  system_public = public_of(system_seed);
 
   operator_jwt = sign_jwt(
       claims("test-operator", operator_public, operator_public, R"("type":"operator","version":2)"),
@@ -218,6 +226,8 @@ operator_mode::operator_mode() {
   account_jwt =
       sign_jwt(claims("test-account", operator_public, account_public, std::string(account_nats)),
                operator_seed);
+  system_jwt = sign_jwt(claims("SYS", operator_public, system_public, std::string(system_nats)),
+                        operator_seed);
   user_jwt =
       sign_jwt(claims("test-user", account_public, public_of(user_seed), std::string(user_nats)),
                account_seed);
@@ -227,11 +237,9 @@ operator_mode::operator_mode() {
 }
 
 std::string operator_mode::server_config() const {
-  return "operator: \"" + operator_jwt +
-         "\"\n"
-         "resolver: MEMORY\n"
-         "resolver_preload: {\n  " +
-         account_public + ": \"" + account_jwt + "\"\n}\n";
+  return "operator: \"" + operator_jwt + "\"\nsystem_account: " + system_public +
+         "\nresolver: MEMORY\nresolver_preload: {\n  " + account_public + ": \"" + account_jwt +
+         "\"\n  " + system_public + ": \"" + system_jwt + "\"\n}\n";
 }
 
 std::string operator_mode::user_creds() const { return creds(user_jwt, user_seed); }

@@ -30,11 +30,13 @@ struct test_pki {
   std::string server_block(bool verify) const;
 };
 
-// Operator mode: an operator, one account preloaded in a memory resolver and
-// a user of that account.
+// Operator mode: an operator, its system account and one account (JetStream
+// enabled, no limits) preloaded in a memory resolver, and a user of that
+// account.
 struct operator_mode {
   operator_mode();
-  // nats-server configuration: operator, resolver: MEMORY, resolver_preload.
+  // nats-server configuration: operator, system_account, resolver: MEMORY,
+  // resolver_preload.
   std::string server_config() const;
   // A .creds file (user JWT + seed) for the user.
   std::string user_creds() const;
@@ -45,6 +47,7 @@ struct operator_mode {
 
   std::string operator_public, operator_jwt;
   std::string account_public, account_jwt;
+  std::string system_public, system_jwt;
   std::string user_seed, user_jwt;
   std::string stranger_seed, stranger_jwt;
 };
