@@ -9,7 +9,8 @@ packages=(
   meson ninja-build pkg-config g++
   libboost1.81-dev libboost-json1.81-dev
   libnats-dev libcli11-dev doctest-dev
-  nats-server
+  libssl-dev
+  nats-server openssl
   clang-format
   clang libclang-rt-14-dev  # tools/fuzz.sh: libFuzzer and the sanitizer runtimes for clang
   "$@"

@@ -1,22 +1,45 @@
 #include "app_settings.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <sstream>
+#include <system_error>
+#include <vector>
 
 #include "iot/duration.hpp"
 
 namespace apps {
 
 void add_common_flags(CLI::App& app, common_flags& f) {
-  app.add_option("--nats-url", f.nats_url, "NATS server URL(s), comma-separated [env NATS_URL]");
+  app.add_option("--nats-url", f.nats_url,
+                 "NATS server URL(s), comma-separated; tls://host:port requires TLS; a password "
+                 "in user:password@ is a secret [env NATS_URL]");
   app.add_option("--env-file", f.env_file, "read settings from this file instead of ./.env");
   app.add_option("--user", f.user, "user name [env NATS_USER]");
   app.add_option("--password", f.password, "password [env NATS_PASSWORD, secret]");
   app.add_option("--token", f.token, "authentication token [env NATS_TOKEN, secret]");
-  app.add_option("--creds", f.creds, "credentials file [env NATS_CREDS]");
+  app.add_option("--creds", f.creds,
+                 "credentials file: user JWT + NKey seed [env NATS_CREDS, secret]")
+      ->type_name("FILE");
+  app.add_option("--nkey", f.nkey, "NKey user seed file (SU...) [env NATS_NKEY, secret]")
+      ->type_name("FILE");
+  app.add_option("--tls-ca", f.tls_ca,
+                 "CA certificates (PEM) to verify the server; enables TLS [env NATS_TLS_CA]")
+      ->type_name("FILE");
+  app.add_option("--tls-cert", f.tls_cert,
+                 "client certificate (PEM) for mutual TLS; enables TLS [env NATS_TLS_CERT]")
+      ->type_name("FILE");
+  app.add_option("--tls-key", f.tls_key,
+                 "private key (PEM) of the client certificate [env NATS_TLS_KEY, secret]")
+      ->type_name("FILE");
   app.add_option("--replicas", f.replicas, "replicas of streams and bucket [env NATS_REPLICAS]");
 }
 
 namespace {
+
 std::vector<std::string> split_urls(const std::string& text) {
   std::vector<std::string> out;
   std::stringstream in(text);
@@ -41,14 +64,102 @@ bool read_duration(const iot::settings& s, const char* name, const char* fallbac
   return true;
 }
 
+// The secret part of a URL's user info: the password, or a lone token.
+std::string url_secret(std::string_view url) {
+  const auto [begin, length] = nats_asio::url_user_info(url);
+  if (begin == std::string_view::npos) return {};
+  const auto info = url.substr(begin, length);
+  const auto colon = info.find(':');
+  return std::string(colon == std::string_view::npos ? info : info.substr(colon + 1));
+}
+
+void replace_all(std::string& text, const std::string& secret) {
+  if (secret.empty()) return;
+  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3))
+    text.replace(at, secret.size(), "***");
+}
+
+// "" if `path` can be opened for reading as a regular file, else why not.
+std::string unreadable(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::system_category().message(errno);
+  struct stat st {};
+  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  ::close(fd);
+  return regular ? "" : "not a regular file";
+}
+
+// The security settings, checked before anything connects.
+std::string check_security(const common_flags& f, const nats_asio::connect_options& c) {
+  // Each setting is named as the user gave it: the flag, else the variable.
+  auto name = [&](const std::optional<std::string>& flag, const char* flag_name,
+                  const char* variable) { return std::string(flag ? flag_name : variable); };
+  const std::string user = name(f.user, "--user", "NATS_USER");
+  const std::string password = name(f.password, "--password", "NATS_PASSWORD");
+  const std::string token = name(f.token, "--token", "NATS_TOKEN");
+  const std::string creds = name(f.creds, "--creds", "NATS_CREDS");
+  const std::string nkey = name(f.nkey, "--nkey", "NATS_NKEY");
+  const std::string tls_ca = name(f.tls_ca, "--tls-ca", "NATS_TLS_CA");
+  const std::string tls_cert = name(f.tls_cert, "--tls-cert", "NATS_TLS_CERT");
+  const std::string tls_key = name(f.tls_key, "--tls-key", "NATS_TLS_KEY");
+
+  struct file_setting {
+    const std::string& path;
+    const std::string& name;
+  };
+  const file_setting files[] = {{c.credentials_file, creds},
+                                {c.nkey_seed_file, nkey},
+                                {c.tls.ca_file, tls_ca},
+                                {c.tls.cert_file, tls_cert},
+                                {c.tls.key_file, tls_key}};
+  for (const auto& file : files)
+    if (!file.path.empty())
+      if (auto e = unreadable(file.path); !e.empty())
+        return file.name + ": cannot read " + file.path + " (" + e + ")";
+  if (!c.tls.cert_file.empty() && c.tls.key_file.empty())
+    return tls_cert + " needs the certificate's private key (--tls-key or NATS_TLS_KEY)";
+  if (c.tls.cert_file.empty() && !c.tls.key_file.empty())
+    return tls_key + " needs the client certificate (--tls-cert or NATS_TLS_CERT)";
+  if (!c.password.empty() && c.user.empty())
+    return password + " needs a user name (--user or NATS_USER)";
+
+  std::vector<std::string> methods;
+  bool url_credentials = false;
+  for (const auto& url : c.servers)
+    url_credentials |= nats_asio::url_user_info(url).first != std::string::npos;
+  if (url_credentials) methods.push_back("credentials in the server URL");
+  if (!c.user.empty()) methods.push_back(user + (c.password.empty() ? "" : "/" + password));
+  if (!c.token.empty()) methods.push_back(token);
+  if (!c.credentials_file.empty()) methods.push_back(creds);
+  if (!c.nkey_seed_file.empty()) methods.push_back(nkey);
+  if (methods.size() > 1) {
+    std::string list;
+    for (std::size_t i = 0; i < methods.size(); ++i)
+      list += (i == 0 ? "" : i + 1 == methods.size() ? " and " : ", ") + methods[i];
+    return "choose one authentication method, not " + list;
+  }
+
+  if (!c.nkey_seed_file.empty()) {
+    std::string error;
+    if (!nats_asio::nkey_public_key(c.nkey_seed_file, error)) return nkey + ": " + error;
+  }
+  return "";
+}
+
 }  // namespace
 
 std::string connect_failure(const app_settings& s, const boost::system::error_code& ec,
                             const std::string& detail) {
   std::string urls;
-  for (const auto& u : s.connect.servers) urls += (urls.empty() ? "" : ",") + u;
-  return "cannot connect to " + urls + ": " + ec.message() +
-         (detail.empty() ? "" : " (" + detail + ")");
+  for (const auto& u : s.connect.servers)
+    urls += (urls.empty() ? "" : ",") + nats_asio::redact_url(u);
+  std::string text = "cannot connect to " + urls + ": " + ec.message() +
+                     (detail.empty() ? "" : " (" + detail + ")");
+  // In case nats.c's text ever repeats one of them.
+  replace_all(text, s.connect.password);
+  replace_all(text, s.connect.token);
+  for (const auto& u : s.connect.servers) replace_all(text, url_secret(u));
+  return text;
 }
 
 std::optional<app_settings> resolve_settings(const common_flags& f, const std::string& name,
@@ -68,6 +179,13 @@ std::optional<app_settings> resolve_settings(const common_flags& f, const std::s
   c.password = s.get("NATS_PASSWORD", f.password, "");
   c.token = s.get("NATS_TOKEN", f.token, "");
   c.credentials_file = s.get("NATS_CREDS", f.creds, "");
+  c.nkey_seed_file = s.get("NATS_NKEY", f.nkey, "");
+  c.tls.ca_file = s.get("NATS_TLS_CA", f.tls_ca, "");
+  c.tls.cert_file = s.get("NATS_TLS_CERT", f.tls_cert, "");
+  c.tls.key_file = s.get("NATS_TLS_KEY", f.tls_key, "");
+  c.tls.enabled = !c.tls.ca_file.empty() || !c.tls.cert_file.empty() || !c.tls.key_file.empty();
+  error = check_security(f, c);
+  if (!error.empty()) return std::nullopt;
 
   auto& n = out.names;
   n.measurements_stream = s.get("NATS_MEASUREMENTS_STREAM", none, n.measurements_stream);

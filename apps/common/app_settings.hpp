@@ -22,8 +22,17 @@ struct common_flags {
   std::optional<std::string> password;
   std::optional<std::string> token;
   std::optional<std::string> creds;
+  std::optional<std::string> nkey;
+  std::optional<std::string> tls_ca;
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
   std::optional<std::string> replicas;
 };
+
+// For --help: which settings are secrets (also marked "secret" on each option).
+inline constexpr const char* secrets_note =
+    "Secrets (never printed): --password/NATS_PASSWORD, --token/NATS_TOKEN, and the files "
+    "named by --creds/NATS_CREDS, --nkey/NATS_NKEY and --tls-key/NATS_TLS_KEY.";
 
 void add_common_flags(CLI::App& app, common_flags& flags);
 
@@ -39,11 +48,15 @@ struct app_settings {
   std::chrono::milliseconds command_ack_wait{std::chrono::seconds(30)};
 };
 
-// "cannot connect to <urls>: <reason> (<nats.c's text>)", one line.
+// "cannot connect to <urls>: <reason> (<nats.c's text>)", one line. URLs are
+// redacted, and the password and token never appear, wherever they came from.
 std::string connect_failure(const app_settings& s, const boost::system::error_code& ec,
                             const std::string& detail);
 
-// Resolves every setting; on failure returns nullopt and sets `error` to one line.
+// Resolves every setting; on failure returns nullopt and sets `error` to one
+// line. Checks up front that files named by settings are readable, that a
+// client certificate comes with its key, that the NKey seed file holds a user
+// seed, and that at most one authentication method is chosen.
 std::optional<app_settings> resolve_settings(const common_flags& flags, const std::string& name,
                                              std::string& error);
 

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "error, warn, info or debug")->capture_default_str();
   app.add_flag("--quiet", quiet, "log errors only");
   apps::add_common_flags(app, flags);
+  app.footer(apps::secrets_note);
   if (auto rc = apps::parse_command_line(app, argc, argv, "iot-sensor")) return *rc;
 
   auto usage = [](const std::string& text) {

@@ -65,8 +65,8 @@ int main(int argc, char** argv) {
 
   app.footer(
       "Exit codes: 0 ok, 1 failure (server unreachable, refused), 2 usage, 3 unknown sensor, "
-      "4 command rejected, 5 command not confirmed (queued for an offline sensor).\n"
-      "Secrets: NATS_PASSWORD, NATS_TOKEN and the file in NATS_CREDS.");
+      "4 command rejected, 5 command not confirmed (queued for an offline sensor).\n" +
+      std::string(apps::secrets_note));
   // CLI11 would report a mistyped subcommand as a missing one.
   if (argc > 1 && argv[1][0] != '-' &&
       app.get_subcommands([&](const CLI::App* sub) { return sub->check_name(argv[1]); }).empty())

@@ -1,4 +1,4 @@
-// Authentication options and queue groups against servers that require them.
+// Server lists and queue groups (authentication: auth_test.cpp).
 #include <doctest/doctest.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -16,7 +16,6 @@ using asio::awaitable;
 using asio::use_awaitable;
 using nats_asio::error_code;
 using test_support::nats_server;
-using test_support::nats_server_options;
 using test_support::run_async;
 
 namespace {
@@ -29,45 +28,6 @@ awaitable<std::pair<error_code, std::string>> try_connect(nats_asio::connect_opt
 }
 
 }  // namespace
-
-TEST_CASE("user and password: refused without them, accepted with them") {
-  nats_server_options so;
-  so.jetstream = false;
-  so.extra_args = {"--user", "admin", "--pass", "s3cret"};
-  nats_server server(so);
-  asio::io_context ioc;
-  run_async(ioc, [&]() -> awaitable<void> {
-    nats_asio::connect_options o;
-    o.servers = {server.url()};
-    auto [anonymous, text] = co_await try_connect(o);
-    CHECK(anonymous);
-    CHECK_MESSAGE(text.find("uthorization") != std::string::npos, text);
-    o.user = "admin";
-    o.password = "wrong";
-    auto [wrong, text2] = co_await try_connect(o);
-    CHECK(wrong);
-    o.password = "s3cret";
-    auto [right, text3] = co_await try_connect(o);
-    CHECK_MESSAGE(!right, text3);
-  }());
-}
-
-TEST_CASE("token: refused without it, accepted with it") {
-  nats_server_options so;
-  so.jetstream = false;
-  so.extra_args = {"--auth", "t0ken"};
-  nats_server server(so);
-  asio::io_context ioc;
-  run_async(ioc, [&]() -> awaitable<void> {
-    nats_asio::connect_options o;
-    o.servers = {server.url()};
-    auto [none, t1] = co_await try_connect(o);
-    CHECK(none);
-    o.token = "t0ken";
-    auto [ok, t2] = co_await try_connect(o);
-    CHECK_MESSAGE(!ok, t2);
-  }());
-}
 
 TEST_CASE("a server list: the first unreachable, the second used") {
   nats_server server;

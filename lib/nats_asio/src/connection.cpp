@@ -7,6 +7,26 @@
 namespace nats_asio {
 
 namespace detail {
+namespace {
+
+// nats.c reports a server that hangs up right after the TLS handshake as a
+// missing PONG or a failed SSL read or write, depending on timing. Under TLS
+// 1.3 that is how a missing or refused client certificate shows: the server
+// checks it after the handshake has completed on the client's side.
+std::string explain_connect_failure(std::string text) {
+  for (const char* hung_up : {"Expected 'PONG', got ''", "SSL_write error", "SSL_read error"}) {
+    if (text.find(hung_up) != std::string::npos) {
+      text +=
+          " (the server closed the connection before answering, as a server requiring TLS "
+          "client certificates does when none or an untrusted one is given)";
+      break;
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
 void start_connect(const std::shared_ptr<connection_core>& core, completion_ptr<std::string> c) {
   boost::asio::post(blocking_executor(), [core, c = std::move(c)] {
     std::string detail;
@@ -15,7 +35,7 @@ void start_connect(const std::shared_ptr<connection_core>& core, completion_ptr<
       core->close_blocking();  // cancelled meanwhile: nobody will use it
       return;
     }
-    if (ec) c->complete(ec, std::move(detail));
+    if (ec) c->complete(ec, explain_connect_failure(std::move(detail)));
   });
 }
 }  // namespace detail

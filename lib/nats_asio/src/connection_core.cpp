@@ -1,5 +1,6 @@
 #include "nats_asio/detail/connection_core.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <charconv>
@@ -64,8 +65,22 @@ error_code connection_core::build_options(natsOptions* opts, std::string& detail
     s = check(
         natsOptions_SetUserCredentialsFromFiles(opts, options_.credentials_file.c_str(), nullptr),
         "credentials file");
+  if (s == NATS_OK && !options_.nkey_seed_file.empty()) {
+    std::string error;
+    const auto public_key = nkey_public_key(options_.nkey_seed_file, error);
+    if (!public_key) {
+      detail = error;
+      return errc::invalid_argument;
+    }
+    s = check(
+        natsOptions_SetNKeyFromSeed(opts, public_key->c_str(), options_.nkey_seed_file.c_str()),
+        "NKey seed file");
+  }
   const auto& tls = options_.tls;
-  if (s == NATS_OK && (tls.enabled || !tls.ca_file.empty() || !tls.cert_file.empty()))
+  const bool tls_url =
+      std::any_of(options_.servers.begin(), options_.servers.end(),
+                  [](const std::string& url) { return url.starts_with("tls://"); });
+  if (s == NATS_OK && (tls.enabled || tls_url || !tls.ca_file.empty() || !tls.cert_file.empty()))
     s = check(natsOptions_SetSecure(opts, true), "TLS");
   if (s == NATS_OK && !tls.ca_file.empty())
     s = check(natsOptions_LoadCATrustedCertificates(opts, tls.ca_file.c_str()), "TLS CA file");
@@ -232,7 +247,9 @@ void connection_core::fail_pending_requests(error_code ec) {
 
 std::string connection_core::connected_url() const {
   char buf[256] = {};
-  if (nc_ && natsConnection_GetConnectedUrl(nc_, buf, sizeof buf) == NATS_OK) return buf;
+  // nats.c's URL keeps the user info given: never hand out the password.
+  if (nc_ && natsConnection_GetConnectedUrl(nc_, buf, sizeof buf) == NATS_OK)
+    return redact_url(buf);
   return {};
 }
 

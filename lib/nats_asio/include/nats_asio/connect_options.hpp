@@ -3,7 +3,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace nats_asio {
@@ -26,6 +29,11 @@ struct connect_options {
   std::string password;
   std::string token;
   std::string credentials_file;  // JWT + NKey seed (.creds)
+  // File holding a user NKey seed ("SU...", alone or in a .creds file); the
+  // public key is derived from it, and nats.c signs the server's nonce with it.
+  std::string nkey_seed_file;
+  // TLS is used when tls.enabled, a CA or a client certificate is set, a
+  // server URL starts with tls://, or the server requires it.
   tls_options tls;
 
   std::chrono::milliseconds connect_timeout{2000};
@@ -46,5 +54,17 @@ struct connect_options {
   // next publish wait for an acknowledgment.
   std::size_t max_pending_publishes = 4096;
 };
+
+// The public key ("U...") of the user seed in `seed_file`; on failure returns
+// nullopt and sets `error` to one line naming the file and the problem (never
+// the seed itself).
+std::optional<std::string> nkey_public_key(const std::string& seed_file, std::string& error);
+
+// The URL with the secret part of its user info masked, for printing:
+// nats://user:***@host:4222 for a password, nats://***@host:4222 for a token.
+std::string redact_url(std::string_view url);
+// Where the user info of a URL is (offset, length): "user:pass" in
+// nats://user:pass@host. Offset npos when there is none.
+std::pair<std::size_t, std::size_t> url_user_info(std::string_view url);
 
 }  // namespace nats_asio
