@@ -7,19 +7,53 @@ namespace apps {
 
 using boost::asio::as_tuple;
 using boost::asio::use_awaitable;
+using namespace std::chrono_literals;
 
 namespace {
 
-boost::asio::awaitable<bool> ensure(nats_asio::jetstream& js, const nats_asio::stream_config& cfg,
-                                    std::string& error) {
-  nats_asio::diagnostics diag;
-  auto [ec, info] = co_await js.async_ensure_stream(cfg, diag, as_tuple(use_awaitable));
-  if (ec) {
-    error = "stream " + cfg.name + ": " + ec.message() +
-            (diag.server_message().empty() ? "" : ": " + diag.server_message());
+std::string with_server_text(const std::string& what, const nats_asio::error_code& ec,
+                             const nats_asio::diagnostics& diag) {
+  return what + ": " + ec.message() +
+         (diag.server_message().empty() ? "" : ": " + diag.server_message());
+}
+
+// After a permission_denied from provisioning `stream` (described as
+// `what`): fine if the stream is there, an error if it is not.
+boost::asio::awaitable<bool> accept_provisioned(nats_asio::jetstream& js, const std::string& what,
+                                                const std::string& stream,
+                                                const nats_asio::diagnostics& diag,
+                                                std::string& error,
+                                                std::vector<std::string>& warnings) {
+  auto [ec, info] = co_await js.async_stream_info(stream, as_tuple(use_awaitable));
+  if (!ec) {
+    warnings.push_back(what + " is used as the admin provisioned it: " + diag.server_message());
+    co_return true;
+  }
+  if (ec == nats_asio::errc::permission_denied) {
+    warnings.push_back(
+        what + " not checked, assuming the admin has provisioned it: " + diag.server_message());
+    co_return true;
+  }
+  if (ec == nats_asio::make_jetstream_error(nats_asio::js_err::stream_not_found)) {
+    error = what +
+            " does not exist and this identity may not create it: provision it with an admin "
+            "identity (iot-sim provision)";
     co_return false;
   }
-  co_return true;
+  error = with_server_text(what, ec, diag);
+  co_return false;
+}
+
+boost::asio::awaitable<bool> ensure(nats_asio::jetstream& js, const nats_asio::stream_config& cfg,
+                                    std::string& error, std::vector<std::string>& warnings) {
+  nats_asio::diagnostics diag;
+  auto [ec, info] = co_await js.async_ensure_stream(cfg, diag, as_tuple(use_awaitable));
+  if (!ec) co_return true;
+  if (ec == nats_asio::errc::permission_denied)
+    co_return co_await accept_provisioned(js, "stream " + cfg.name, cfg.name, diag, error,
+                                          warnings);
+  error = with_server_text("stream " + cfg.name, ec, diag);
+  co_return false;
 }
 
 }  // namespace
@@ -28,6 +62,7 @@ boost::asio::awaitable<std::optional<provisioned>> provision(nats_asio::jetstrea
                                                              const app_settings& s,
                                                              std::string& error) {
   const auto& n = s.names;
+  std::vector<std::string> warnings;
   nats_asio::stream_config measurements;
   measurements.name = n.measurements_stream;
   measurements.subjects = {n.measurements_subject + ".>"};
@@ -35,20 +70,20 @@ boost::asio::awaitable<std::optional<provisioned>> provision(nats_asio::jetstrea
   measurements.max_bytes = s.measurements_max_bytes;
   measurements.duplicate_window = s.duplicate_window;
   measurements.replicas = s.replicas;
-  if (!co_await ensure(js, measurements, error)) co_return std::nullopt;
+  if (!co_await ensure(js, measurements, error, warnings)) co_return std::nullopt;
 
   nats_asio::stream_config commands;
   commands.name = n.commands_stream;
   commands.subjects = {n.commands_subject + ".>"};
   commands.retention = nats_asio::retention_policy::work_queue;
   commands.replicas = s.replicas;
-  if (!co_await ensure(js, commands, error)) co_return std::nullopt;
+  if (!co_await ensure(js, commands, error, warnings)) co_return std::nullopt;
 
   nats_asio::stream_config deadletter;
   deadletter.name = n.deadletter_stream;
   deadletter.subjects = {n.deadletter_subject + ".>"};
   deadletter.replicas = s.replicas;
-  if (!co_await ensure(js, deadletter, error)) co_return std::nullopt;
+  if (!co_await ensure(js, deadletter, error, warnings)) co_return std::nullopt;
 
   nats_asio::kv_config bucket;
   bucket.bucket = n.config_bucket;
@@ -57,12 +92,43 @@ boost::asio::awaitable<std::optional<provisioned>> provision(nats_asio::jetstrea
   nats_asio::diagnostics diag;
   auto [ec, kv] =
       co_await nats_asio::async_create_key_value(js, bucket, diag, as_tuple(use_awaitable));
-  if (ec) {
-    error = "bucket " + n.config_bucket + ": " + ec.message() +
-            (diag.server_message().empty() ? "" : ": " + diag.server_message());
+  if (ec == nats_asio::errc::permission_denied) {
+    if (!co_await accept_provisioned(js, "bucket " + n.config_bucket, "KV_" + n.config_bucket, diag,
+                                     error, warnings))
+      co_return std::nullopt;
+    kv = nats_asio::kv_bucket(js, n.config_bucket);
+  } else if (ec) {
+    error = with_server_text("bucket " + n.config_bucket, ec, diag);
     co_return std::nullopt;
   }
-  co_return provisioned{std::move(kv)};
+  co_return provisioned{std::move(kv), std::move(warnings)};
+}
+
+nats_asio::consumer_config command_consumer_config(const app_settings& s,
+                                                   std::string_view sensor_id) {
+  const auto& names = s.names;
+  nats_asio::consumer_config cc;
+  cc.durable_name = iot::wire_names::command_consumer(sensor_id);
+  cc.filter_subject = names.commands_of(sensor_id);
+  cc.deliver_subject = iot::wire_names::command_deliver_subject(sensor_id);
+  cc.ack_wait = s.command_ack_wait;
+  cc.max_ack_pending = 1;  // commands apply one at a time, in order
+  cc.idle_heartbeat = 5s;
+  return cc;
+}
+
+boost::asio::awaitable<bool> ensure_command_consumer(nats_asio::jetstream& js,
+                                                     const app_settings& s,
+                                                     const std::string& sensor_id,
+                                                     std::string& error) {
+  const auto cc = command_consumer_config(s, sensor_id);
+  nats_asio::diagnostics diag;
+  auto [ec, info] =
+      co_await js.async_ensure_consumer(s.names.commands_stream, cc, diag, as_tuple(use_awaitable));
+  if (!ec) co_return true;
+  error =
+      with_server_text("consumer " + cc.durable_name + " on " + s.names.commands_stream, ec, diag);
+  co_return false;
 }
 
 }  // namespace apps

@@ -1,11 +1,15 @@
-// Creates (or checks) the streams and the bucket of the wire contract.
+// Creates (or checks) the streams and the bucket of the wire contract, and
+// each sensor's command consumer.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "app_settings.hpp"
+#include "nats_asio/consumer_config.hpp"
 #include "nats_asio/jetstream.hpp"
 #include "nats_asio/kv_bucket.hpp"
 
@@ -13,12 +17,34 @@ namespace apps {
 
 struct provisioned {
   nats_asio::kv_bucket config;
+  // What was left unchecked or unchanged because this identity may not
+  // manage streams (see provision()); one line each, for the log.
+  std::vector<std::string> warnings;
 };
 
 // Idempotent. On failure returns nullopt and sets `error` to one line naming
 // the stream or bucket and what is incompatible.
+//
+// An identity without the right to create or update streams (a sensor under
+// the per-sensor permissions of tools/gen-perms.sh) is fine as long as the
+// admin has provisioned them: a stream that exists but differs from these
+// settings, or that this identity may not even look at, is used as it is and
+// reported in `warnings`; one that does not exist is an error.
 boost::asio::awaitable<std::optional<provisioned>> provision(nats_asio::jetstream& js,
                                                              const app_settings& settings,
                                                              std::string& error);
+
+// The durable push consumer through which sensor `sensor_id` receives its
+// commands. The admin creates it ahead of time (a sensor may not create
+// consumers under per-sensor permissions), and the sensor asks for exactly
+// this configuration, so that it finds the consumer as it wants it.
+nats_asio::consumer_config command_consumer_config(const app_settings& s,
+                                                   std::string_view sensor_id);
+
+// Creates or updates that consumer. On failure returns false and sets `error`.
+boost::asio::awaitable<bool> ensure_command_consumer(nats_asio::jetstream& js,
+                                                     const app_settings& settings,
+                                                     const std::string& sensor_id,
+                                                     std::string& error);
 
 }  // namespace apps

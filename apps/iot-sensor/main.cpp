@@ -10,6 +10,7 @@
 #include "../common/logger.hpp"
 #include "iot/duration.hpp"
 #include "iot/sensor_id.hpp"
+#include "iot/wire.hpp"
 #include "sensor.hpp"
 
 int main(int argc, char** argv) {
@@ -75,6 +76,9 @@ int main(int argc, char** argv) {
   auto settings = apps::resolve_settings(flags, "iot-sensor " + sensor_id, error);
   if (!settings) return usage(error);
   options.settings = std::move(*settings);
+  // Replies and commands arrive under the sensor's own prefix, which
+  // per-sensor permissions let only this sensor subscribe to.
+  options.settings.connect.inbox_prefix = iot::wire_names::inbox_prefix(sensor_id);
 
   apps::logger log(sensor_id, *level);
   boost::asio::io_context ioc;

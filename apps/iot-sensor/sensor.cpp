@@ -76,6 +76,7 @@ asio::awaitable<bool> sensor_runtime::start() {
     log_.error(error);
     co_return false;
   }
+  for (const auto& warning : assets->warnings) log_.warn(warning);
   kv_ = std::move(assets->config);
   publisher_.emplace(*js_, s.names.measurements_of(options_.sensor_id), options_.buffer, log_,
                      [this](const iot::measurement& m, bool duplicate) {
@@ -105,6 +106,10 @@ asio::awaitable<bool> sensor_runtime::store_config() {
   for (int attempt = 1;; ++attempt) {
     auto [ec, rev] = co_await kv_->async_put(key, iot::encode(config_), as_tuple(use_awaitable));
     if (!ec) co_return true;
+    if (ec == nats_asio::errc::permission_denied) {  // retrying cannot help
+      log_.error("cannot store config " + key + ": " + ec.message());
+      co_return false;
+    }
     log_.warn("cannot store config " + key + " (attempt " + std::to_string(attempt) +
               "): " + ec.message());
     if (attempt == 5) co_return false;
@@ -115,14 +120,17 @@ asio::awaitable<bool> sensor_runtime::store_config() {
 asio::awaitable<int> sensor_runtime::run() {
   if (!co_await start()) co_return 1;
   const auto& names = options_.settings.names;
-  nats_asio::consumer_config cc;
-  cc.durable_name = iot::wire_names::command_consumer(options_.sensor_id);
-  cc.filter_subject = names.commands_of(options_.sensor_id);
-  cc.ack_wait = options_.settings.command_ack_wait;
-  cc.max_ack_pending = 1;  // commands apply one at a time, in order
-  cc.idle_heartbeat = 5s;
+  const auto cc = apps::command_consumer_config(options_.settings, options_.sensor_id);
   auto [sec, commands] =
       co_await js_->async_subscribe(names.commands_stream, cc, 64, as_tuple(use_awaitable));
+  if (sec == nats_asio::errc::permission_denied) {
+    log_.error("cannot consume commands from " + names.commands_stream + ": consumer " +
+               cc.durable_name + " is missing or differs, or " + cc.deliver_subject +
+               " is not this identity's, and it may not fix that (" + sec.message() +
+               "); provision it with an admin identity: iot-sim provision --sensorID " +
+               options_.sensor_id);
+    co_return 1;
+  }
   if (sec) {
     log_.error("cannot consume commands from " + names.commands_stream + ": " + sec.message());
     co_return 1;
@@ -193,6 +201,25 @@ asio::awaitable<void> sensor_runtime::command_loop(nats_asio::js_subscription& c
 }
 
 asio::awaitable<void> sensor_runtime::handle(nats_asio::js_message msg) {
+  // Server permissions cannot restrict reply subjects, so another identity
+  // can have the server deliver a reply (such as its own config, read back)
+  // onto this sensor's deliver subject, or store one on its command subject.
+  // The first lacks this consumer's metadata; the second carries the
+  // Nats-Stream header of a read-back, which no published command has.
+  const auto& meta = msg.metadata();
+  if (meta.stream != options_.settings.names.commands_stream ||
+      meta.consumer != iot::wire_names::command_consumer(options_.sensor_id)) {
+    log_.warn("ignored a message on " + msg.subject() + " that did not come from consumer " +
+              iot::wire_names::command_consumer(options_.sensor_id));
+    co_return;
+  }
+  if (auto origin = msg.msg().header("Nats-Stream")) {
+    co_await reject(msg, "",
+                    "not a command: a message read back from stream " + std::string(*origin) +
+                        " and stored here through a reply subject",
+                    true);
+    co_return;
+  }
   iot::command cmd;
   if (auto reason = iot::decode_command(msg.payload(), cmd); !reason.empty()) {
     co_await reject(msg, "", reason, true);

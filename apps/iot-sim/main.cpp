@@ -63,6 +63,12 @@ int main(int argc, char** argv) {
 
   auto* list = app.add_subcommand("list", "every sensor in the config bucket");
 
+  std::vector<std::string> provision_ids;
+  auto* provision = app.add_subcommand(
+      "provision", "create or update the streams, the bucket and sensors' command consumers");
+  provision->add_option("--sensorID", provision_ids,
+                        "also the command consumer of this sensor (repeatable)");
+
   app.footer(
       "Exit codes: 0 ok, 1 failure (server unreachable, refused), 2 usage, 3 unknown sensor, "
       "4 command rejected, 5 command not confirmed (queued for an offline sensor).\n" +
@@ -74,7 +80,10 @@ int main(int argc, char** argv) {
                  "\" (expected subscribe, get_config, edit_config, edit_measurement or list)");
   if (auto rc = apps::parse_command_line(app, argc, argv, "iot-sim")) return *rc;
 
-  if (!list->parsed()) {
+  if (provision->parsed()) {
+    for (const auto& id : provision_ids)
+      if (auto e = iot::sensor_id_error(id); !e.empty()) return usage(e);
+  } else if (!list->parsed()) {
     if (auto e = iot::sensor_id_error(sensor_id); !e.empty()) return usage(e);
   }
   std::chrono::milliseconds timeout{};
@@ -115,6 +124,7 @@ int main(int argc, char** argv) {
       : get_config->parsed()       ? sim::run_get_config(*settings, sensor_id, json)
       : edit_config->parsed()      ? sim::run_edit_config(*settings, cmd_args)
       : edit_measurement->parsed() ? sim::run_edit_measurement(*settings, cmd_args)
+      : provision->parsed()        ? sim::run_provision(*settings, provision_ids)
                                    : sim::run_list(*settings);
   int rc = sim::exit_code::failure;
   boost::asio::co_spawn(ioc, std::move(work), [&](std::exception_ptr e, int code) {

@@ -8,6 +8,7 @@
 #include <iomanip>
 #include <iostream>
 
+#include "../common/provision.hpp"
 #include "iot/command.hpp"
 #include "iot/command_result.hpp"
 #include "iot/duration.hpp"
@@ -233,6 +234,13 @@ awaitable<int> run_subscribe(const apps::app_settings& s, subscribe_args args,
       --skip;
       continue;
     }
+    if (auto origin = msg.msg().header("Nats-Stream")) {
+      // Not published by a sensor: a reply someone had the server deliver
+      // onto this subject (permissions cannot restrict reply subjects).
+      std::cerr << "iot-sim: ignored a message on " << msg.subject() << " read back from stream "
+                << *origin << std::endl;
+      continue;
+    }
     ++shown;
     if (args.json) {
       std::cout << msg.payload() << std::endl;
@@ -311,6 +319,30 @@ awaitable<int> run_list(const apps::app_settings& s) {
     ++listed;
   }
   if (listed == 0) std::cout << "no sensors" << std::endl;
+  co_return exit_code::ok;
+}
+
+awaitable<int> run_provision(const apps::app_settings& s, std::vector<std::string> sensor_ids) {
+  auto conn = co_await connect(s);
+  if (!conn) co_return exit_code::failure;
+  nats_asio::jetstream js(*conn);
+  std::string error;
+  auto assets = co_await apps::provision(js, s, error);
+  if (!assets) co_return fail(exit_code::failure, error);
+  // An identity that may not manage streams has nothing to provision with.
+  if (!assets->warnings.empty())
+    co_return fail(exit_code::failure, "not provisioned: " + assets->warnings.front());
+  const auto& n = s.names;
+  std::cout << "streams " << n.measurements_stream << ", " << n.commands_stream << ", "
+            << n.deadletter_stream << " and bucket " << n.config_bucket << " are ready"
+            << std::endl;
+  for (const auto& id : sensor_ids) {
+    if (!co_await apps::ensure_command_consumer(js, s, id, error))
+      co_return fail(exit_code::failure, error);
+    std::cout << "sensor " << id << ": consumer " << iot::wire_names::command_consumer(id)
+              << " delivers to " << iot::wire_names::command_deliver_subject(id) << std::endl;
+  }
+  co_await conn->async_drain(2s, as_tuple(use_awaitable));
   co_return exit_code::ok;
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "../common/app_settings.hpp"
 
@@ -45,5 +46,8 @@ boost::asio::awaitable<int> run_get_config(const apps::app_settings& s, std::str
 boost::asio::awaitable<int> run_edit_config(const apps::app_settings& s, command_args args);
 boost::asio::awaitable<int> run_edit_measurement(const apps::app_settings& s, command_args args);
 boost::asio::awaitable<int> run_list(const apps::app_settings& s);
+// Creates or updates the streams, the bucket and each given sensor's command consumer.
+boost::asio::awaitable<int> run_provision(const apps::app_settings& s,
+                                          std::vector<std::string> sensor_ids);
 
 }  // namespace sim

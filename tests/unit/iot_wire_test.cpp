@@ -30,3 +30,8 @@ TEST_CASE("config key and command consumer name") {
   CHECK(iot::wire_names::config_key("sensor-1") == "sensor-1.config");
   CHECK(iot::wire_names::command_consumer("sensor-1") == "cmd-sensor-1");
 }
+
+TEST_CASE("a sensor's inbox prefix and command deliver subject are its own") {
+  CHECK(iot::wire_names::inbox_prefix("sensor-1") == "_INBOX.sensor-1");
+  CHECK(iot::wire_names::command_deliver_subject("sensor-1") == "_INBOX.sensor-1.commands");
+}

@@ -42,4 +42,14 @@ std::string wire_names::command_consumer(std::string_view sensor) {
   return out;
 }
 
+std::string wire_names::inbox_prefix(std::string_view sensor) {
+  std::string out = "_INBOX.";
+  out += sensor;
+  return out;
+}
+
+std::string wire_names::command_deliver_subject(std::string_view sensor) {
+  return inbox_prefix(sensor) + ".commands";
+}
+
 }  // namespace iot

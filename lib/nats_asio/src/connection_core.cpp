@@ -101,6 +101,9 @@ error_code connection_core::build_options(natsOptions* opts, std::string& detail
   if (s == NATS_OK) s = natsOptions_SetMaxPingsOut(opts, options_.max_pings_out);
   if (s == NATS_OK) s = natsOptions_SetSendAsap(opts, options_.send_asap);
   if (s == NATS_OK) s = natsOptions_SetNoEcho(opts, options_.no_echo);
+  if (s == NATS_OK && !options_.inbox_prefix.empty())
+    s = check(natsOptions_SetCustomInboxPrefix(opts, options_.inbox_prefix.c_str()),
+              "inbox prefix");
   if (s == NATS_OK)
     s = natsOptions_UseGlobalMessageDelivery(opts, options_.shared_delivery_threads);
   if (s == NATS_OK) s = natsOptions_SetClosedCB(opts, &on_closed, this);
@@ -128,12 +131,19 @@ error_code connection_core::connect_blocking(std::string& detail) {
   natsOptions_Destroy(opts);
   if (ec) return ec;
 
-  char* inbox = nullptr;
-  s = natsInbox_Create(&inbox);
+  inbox_prefix_ = new_inbox();
+  s = inbox_prefix_.empty() ? NATS_NO_MEMORY : NATS_OK;
   if (s == NATS_OK) {
-    inbox_prefix_ = inbox;
-    natsInbox_Destroy(inbox);
-    const std::string wildcard = inbox_prefix_ + ".*";
+    // Registered first: the server's refusal may come back before Subscribe returns.
+    watch_subscription(reply_subject_pattern(), [this] {
+      {
+        std::lock_guard lock(requests_mutex_);
+        replies_denied_ = true;
+      }
+      fail_requests_if([](std::uint64_t, const pending_request&) { return true; },
+                       errc::permission_denied);
+    });
+    const std::string wildcard = reply_subject_pattern();
     s = natsConnection_Subscribe(&reply_sub_, nc_, wildcard.c_str(), &on_reply, this);
   }
   if (s == NATS_OK) s = natsSubscription_SetOnCompleteCB(reply_sub_, &on_reply_sub_complete, this);
@@ -221,8 +231,12 @@ void connection_core::request(std::string_view subject, const header_list& heade
       c->fail(errc::connection_closed);
       return;
     }
+    if (replies_denied_) {  // the answer could never arrive
+      c->fail(errc::permission_denied);
+      return;
+    }
     token = next_token_++;
-    requests_.emplace(token, c);
+    requests_.emplace(token, pending_request{c, std::string(subject)});
   }
   c->on_finish([weak = weak_from_this(), token] {
     if (auto self = weak.lock()) {
@@ -235,14 +249,102 @@ void connection_core::request(std::string_view subject, const header_list& heade
 }
 
 void connection_core::fail_pending_requests(error_code ec) {
-  std::unordered_map<std::uint64_t, completion_ptr<message>> pending;
+  std::unordered_map<std::uint64_t, pending_request> pending;
   {
     std::lock_guard lock(requests_mutex_);
     requests_closed_ = true;
     pending.swap(requests_);
   }
-  for (auto& [token, c] : pending)
+  for (auto& [token, r] : pending)
+    if (r.c->claim()) r.c->finish(ec, message{});
+}
+
+void connection_core::fail_requests_if(
+    const std::function<bool(std::uint64_t, const pending_request&)>& match, error_code ec) {
+  std::vector<completion_ptr<message>> failed;
+  {
+    std::lock_guard lock(requests_mutex_);
+    for (auto it = requests_.begin(); it != requests_.end();) {
+      if (match(it->first, it->second)) {
+        failed.push_back(std::move(it->second.c));
+        it = requests_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& c : failed)
     if (c->claim()) c->finish(ec, message{});
+}
+
+std::string connection_core::new_inbox() const {
+  char* inbox = nullptr;
+  if (natsInbox_Create(&inbox) != NATS_OK) return {};
+  // nats.c makes "_INBOX.<nuid>"; keep the unique part under our own prefix.
+  std::string_view unique(inbox);
+  unique.remove_prefix(unique.find('.') + 1);
+  std::string out = options_.inbox_prefix.empty() ? "_INBOX" : options_.inbox_prefix;
+  out += '.';
+  out += unique;
+  natsInbox_Destroy(inbox);
+  return out;
+}
+
+bool connection_core::replies_denied() const {
+  std::lock_guard lock(requests_mutex_);
+  return replies_denied_;
+}
+
+std::uint64_t connection_core::watch_subscription(std::string subject,
+                                                  std::function<void()> on_denied) {
+  std::lock_guard lock(watches_mutex_);
+  const auto id = next_watch_++;
+  watches_.emplace(id, subscription_watch{std::move(subject), std::move(on_denied)});
+  return id;
+}
+
+void connection_core::unwatch_subscription(std::uint64_t id) {
+  std::lock_guard lock(watches_mutex_);
+  watches_.erase(id);
+}
+
+// The server answers a refused publish or subscription with an -ERR that
+// names the subject, and otherwise carries on: without this, a request to a
+// refused subject would wait for its timeout and a refused subscription
+// would stay silent forever.
+void connection_core::on_permission_violation(const permission_violation& v) {
+  using kind = permission_violation::kind;
+  const error_code denied = errc::permission_denied;
+  switch (v.what) {
+    case kind::publish:
+      // Every pending request to that subject was refused: permissions are
+      // the same for all of them.
+      fail_requests_if([&](std::uint64_t, const pending_request& r) { return v.names(r.subject); },
+                       denied);
+      break;
+    case kind::reply: {
+      // Our reply subjects are "<inbox>.<token>".
+      const std::string prefix = inbox_prefix_ + ".";
+      if (v.truncated || !v.subject.starts_with(prefix)) break;
+      std::uint64_t token = 0;
+      const auto digits = std::string_view(v.subject).substr(prefix.size());
+      if (std::from_chars(digits.data(), digits.data() + digits.size(), token).ec != std::errc{})
+        break;
+      fail_requests_if([token](std::uint64_t t, const pending_request&) { return t == token; },
+                       denied);
+      break;
+    }
+    case kind::subscribe: {
+      std::vector<std::function<void()>> refused;
+      {
+        std::lock_guard lock(watches_mutex_);
+        for (const auto& [id, w] : watches_)
+          if (v.names(w.subject)) refused.push_back(w.on_denied);
+      }
+      for (const auto& fn : refused) fn();
+      break;
+    }
+  }
 }
 
 std::string connection_core::connected_url() const {
@@ -267,7 +369,7 @@ void connection_core::on_reply(natsConnection*, natsSubscription*, natsMsg* msg,
     std::lock_guard lock(self->requests_mutex_);
     auto it = self->requests_.find(token);
     if (it == self->requests_.end()) return;  // timed out or cancelled: drop the late reply
-    c = std::move(it->second);
+    c = std::move(it->second.c);
     self->requests_.erase(it);
   }
   if (!c->claim()) return;
@@ -325,9 +427,16 @@ void connection_core::on_error(natsConnection* nc, natsSubscription* sub, natsSt
                                void* closure) {
   auto* self = self_of(closure);
   std::string text;
+  // nats.c 3.4 hands this thread the error's own text just before the call;
+  // the connection's last error may already be a newer one.
+  natsStatus own_status = NATS_OK;
+  if (const char* own = nats_GetLastError(&own_status); own && own_status == err) text = own;
   const char* last = nullptr;
-  if (natsConnection_GetLastError(nc, &last) != NATS_OK && last) text = last;
+  if (text.empty() && natsConnection_GetLastError(nc, &last) != NATS_OK && last) text = last;
   if (text.empty()) text = natsStatus_GetText(err);
+  if (err == NATS_NOT_PERMITTED)
+    if (auto violation = parse_permission_violation(text))
+      self->on_permission_violation(*violation);
   if (sub) {
     const char* subject = natsSubscription_GetSubject(sub);
     if (subject) text += std::string(" (subscription ") + subject + ")";

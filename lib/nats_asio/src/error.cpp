@@ -38,6 +38,8 @@ class library_category_impl final : public boost::system::error_category {
         return "key revision is not the expected one";
       case errc::invalid_argument:
         return "invalid argument";
+      case errc::permission_denied:
+        return "permission denied: the server refused the subject for this user";
     }
     return "unknown nats_asio error";
   }
@@ -104,6 +106,7 @@ error_code make_nats_error(int nats_status) noexcept {
   if (nats_status == NATS_TIMEOUT) return errc::timeout;
   if (nats_status == NATS_NO_RESPONDERS) return errc::no_responders;
   if (nats_status == NATS_CONNECTION_CLOSED) return errc::connection_closed;
+  if (nats_status == NATS_NOT_PERMITTED) return errc::permission_denied;
   return {nats_status, nats_category()};
 }
 

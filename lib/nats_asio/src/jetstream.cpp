@@ -19,20 +19,18 @@ boost::asio::awaitable<api_response> api_call(std::shared_ptr<connection_core> c
   if (ec) {
     api_response r;
     r.error = ec;
-    r.description = ec == errc::no_responders
-                        ? "no JetStream responder: JetStream disabled on the server or account"
-                        : ec.message();
+    if (ec == errc::no_responders)
+      r.description = "no JetStream responder: JetStream disabled on the server or account";
+    else if (ec == errc::permission_denied && core->replies_denied())
+      r.description = "permission denied: this user may not subscribe to its reply subjects " +
+                      core->reply_subject_pattern() + " (set the inbox prefix it may use)";
+    else if (ec == errc::permission_denied)
+      r.description = "permission denied: this user may not publish to $JS.API." + api;
+    else
+      r.description = ec.message();
     co_return r;
   }
   co_return parse_api_response(reply.payload);
-}
-
-std::string new_inbox() {
-  char* inbox = nullptr;
-  if (natsInbox_Create(&inbox) != NATS_OK) return {};
-  std::string out(inbox);
-  natsInbox_Destroy(inbox);
-  return out;
 }
 
 void delete_consumer_later(const std::shared_ptr<connection_core>& core, const std::string& stream,
@@ -76,14 +74,18 @@ boost::asio::awaitable<std::pair<error_code, stream_info>> ensure_stream(
   if (updated.error) {
     set_text(text, "stream " + name + " exists and cannot be changed: " + differences + " (" +
                        updated.description + ")");
-    co_return std::pair{make_error_code(errc::stream_incompatible), stream_info{}};
+    // A user who may not update streams learns that, not that they clash.
+    co_return std::pair{updated.error == errc::permission_denied
+                            ? updated.error
+                            : make_error_code(errc::stream_incompatible),
+                        stream_info{}};
   }
   co_return std::pair{error_code{}, stream_info_from_json(updated.body)};
 }
 
 boost::asio::awaitable<std::pair<error_code, consumer_info>> create_consumer(
     std::shared_ptr<connection_core> core, const std::string& stream, const consumer_config& cfg,
-    milliseconds timeout) {
+    milliseconds timeout, std::string* description = nullptr) {
   boost::json::object body;
   body["stream_name"] = stream;
   body["config"] = to_json(cfg);
@@ -91,6 +93,7 @@ boost::asio::awaitable<std::pair<error_code, consumer_info>> create_consumer(
                               ? "CONSUMER.CREATE." + stream
                               : "CONSUMER.DURABLE.CREATE." + stream + "." + cfg.durable_name;
   auto created = co_await api_call(core, api, serialize(body), timeout);
+  if (description) *description = created.description;
   if (created.error) co_return std::pair{created.error, consumer_info{}};
   co_return std::pair{error_code{}, consumer_info_from_json(created.body)};
 }
@@ -107,11 +110,14 @@ boost::asio::awaitable<std::pair<error_code, consumer_info>> ensure_consumer(
       if (cfg.deliver_subject != existing.config.deliver_subject)
         differences += (differences.empty() ? "" : ", ") + std::string("deliver_subject");
       if (differences.empty()) co_return std::pair{error_code{}, existing};
-      auto [ec, info] = co_await create_consumer(core, stream, cfg, timeout);
+      std::string why;
+      auto [ec, info] = co_await create_consumer(core, stream, cfg, timeout, &why);
       if (ec) {
         set_text(text, "consumer " + cfg.durable_name + " on " + stream +
-                           " exists and cannot be changed: " + differences);
-        co_return std::pair{make_error_code(errc::consumer_incompatible), consumer_info{}};
+                           " exists and cannot be changed: " + differences + " (" + why + ")");
+        co_return std::pair{
+            ec == errc::permission_denied ? ec : make_error_code(errc::consumer_incompatible),
+            consumer_info{}};
       }
       co_return std::pair{error_code{}, std::move(info)};
     }
@@ -120,8 +126,9 @@ boost::asio::awaitable<std::pair<error_code, consumer_info>> ensure_consumer(
       co_return std::pair{found.error, consumer_info{}};
     }
   }
-  auto [ec, info] = co_await create_consumer(core, stream, cfg, timeout);
-  if (ec) set_text(text, "create consumer on " + stream + ": " + ec.message());
+  std::string why;
+  auto [ec, info] = co_await create_consumer(core, stream, cfg, timeout, &why);
+  if (ec) set_text(text, "create consumer on " + stream + ": " + why);
   co_return std::pair{ec, std::move(info)};
 }
 
@@ -302,7 +309,7 @@ boost::asio::awaitable<std::pair<error_code, js_subscription>> subscribe_push(
     if (!found.error)
       cfg.deliver_subject = detail::consumer_info_from_json(found.body).config.deliver_subject;
   }
-  if (cfg.deliver_subject.empty()) cfg.deliver_subject = detail::new_inbox();
+  if (cfg.deliver_subject.empty()) cfg.deliver_subject = core->new_inbox();
 
   std::weak_ptr<detail::connection_core> weak = core;
   auto convert = [weak, ex, activity](natsMsg* raw) -> std::optional<js_message> {
@@ -325,9 +332,11 @@ boost::asio::awaitable<std::pair<error_code, js_subscription>> subscribe_push(
       core, cfg.deliver_subject, cfg.deliver_group, capacity, convert, ec);
   if (ec) co_return std::pair{ec, js_subscription{}};
   auto [cec, info] = co_await detail::ensure_consumer(core, stream, cfg, timeout, nullptr);
-  if (cec) {
+  if (cec || state->denied()) {
+    // A refused deliver subject usually shows by now (the server answers in
+    // order); if it shows later, async_receive reports it.
     state->close();
-    co_return std::pair{cec, js_subscription{}};
+    co_return std::pair{cec ? cec : make_error_code(errc::permission_denied), js_subscription{}};
   }
   sub.attach(std::move(state), std::move(activity), std::move(info), ephemeral);
   co_return std::pair{error_code{}, std::move(sub)};

@@ -43,7 +43,7 @@ awaitable<std::pair<error_code, std::uint64_t>> start_consumer(std::shared_ptr<w
   if (w->sub) w->sub->close();
   delete_consumer(*w);
   consumer_config cfg;
-  cfg.deliver_subject = new_inbox();
+  cfg.deliver_subject = w->core->new_inbox();
   cfg.filter_subject = w->filter;
   cfg.ack = ack_policy::none;
   cfg.max_deliver = 1;
@@ -89,6 +89,11 @@ awaitable<std::pair<error_code, kv_entry>> next_entry(std::shared_ptr<watch_stat
       if (ec) {
         if (w->core->is_closed())
           co_return std::pair{make_error_code(errc::connection_closed), kv_entry{}};
+        if (ec == errc::permission_denied) {  // retrying cannot help
+          if (w->sub) w->sub->close();
+          w->sub.reset();
+          co_return std::pair{ec, kv_entry{}};
+        }
         // The server may be restarting: try again shortly.
         if (w->sub) w->sub->close();
         w->sub.reset();
@@ -111,6 +116,11 @@ awaitable<std::pair<error_code, kv_entry>> next_entry(std::shared_ptr<watch_stat
     if (ec) {  // silence, or the subscription ended: rebuild from the resume point
       if (w->core->is_closed())
         co_return std::pair{make_error_code(errc::connection_closed), kv_entry{}};
+      if (ec == errc::permission_denied) {  // the server refused the deliver subject
+        w->sub->close();
+        w->sub.reset();
+        co_return std::pair{ec, kv_entry{}};
+      }
       w->sub->close();
       w->sub.reset();
       ++w->restarts;

@@ -24,6 +24,12 @@ struct wire_names {
   static std::string config_key(std::string_view sensor);  // "<sensor>.config"
   // The sensor's durable command consumer.
   static std::string command_consumer(std::string_view sensor);  // "cmd-<sensor>"
+  // Everything the sensor receives lives under its own inbox prefix, so that
+  // server permissions can keep other sensors from subscribing there.
+  static std::string inbox_prefix(std::string_view sensor);  // "_INBOX.<sensor>"
+  // Where the command consumer pushes: stable, under the inbox prefix, and
+  // outside the "<prefix>.<unique>.*" reply subjects.
+  static std::string command_deliver_subject(std::string_view sensor);  // "<inbox>.commands"
 };
 
 }  // namespace iot

@@ -46,6 +46,10 @@ struct connect_options {
   // for request/reply, lower throughput for bulk publishing.
   bool send_asap = false;
   bool no_echo = false;
+  // Replies, and the deliver subjects the library picks, live under
+  // "<inbox_prefix>.". Empty: "_INBOX". A prefix per identity lets server
+  // permissions keep one user from subscribing to another's replies.
+  std::string inbox_prefix;
   // Deliver messages of all subscriptions on nats.c's shared thread pool
   // instead of a thread per subscription: needed for thousands of them.
   bool shared_delivery_threads = true;

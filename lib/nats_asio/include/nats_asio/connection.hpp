@@ -55,7 +55,8 @@ class connection {
   }
 
   // Buffered publish: returns once nats.c has the message (it is flushed
-  // within ~1 ms, or at once with send_asap).
+  // within ~1 ms, or at once with send_asap). A subject the server refuses
+  // shows only as an error event (async_next_event) naming it.
   error_code publish(std::string_view subject, std::string_view payload,
                      const header_list& headers = {});
   error_code publish_request(std::string_view subject, std::string_view reply,
@@ -63,8 +64,10 @@ class connection {
 
   // Request/reply over one shared inbox subscription. Signature:
   // void(error_code, message). errc::timeout after `timeout`,
-  // errc::no_responders when nobody listens. Cancellation: completes at once
-  // with operation_aborted; a late reply is dropped.
+  // errc::no_responders when nobody listens, errc::permission_denied as soon
+  // as the server refuses the subject (or this connection's reply
+  // subscription). Cancellation: completes at once with operation_aborted; a
+  // late reply is dropped.
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   auto async_request(std::string_view subject, std::string_view payload,
                      std::chrono::milliseconds timeout, Token&& token = {}) {
@@ -84,7 +87,9 @@ class connection {
 
   // Subscribes (non-blocking). `queue_group` may be empty. At most
   // `capacity` received messages wait in the subscription; beyond that new
-  // ones are dropped and counted (subscription::dropped()).
+  // ones are dropped and counted (subscription::dropped()). If the server
+  // refuses the subject, receives fail with errc::permission_denied once its
+  // answer arrives.
   subscription subscribe(std::string_view subject, std::string_view queue_group = {},
                          std::size_t capacity = 65536);
   subscription subscribe(std::string_view subject, error_code& ec,

@@ -12,7 +12,9 @@ struct connection_event {
     disconnected,  // lost the server; nats.c is reconnecting
     reconnected,   // connected again (possibly to another server)
     closed,        // the connection is gone for good; the last event
-    error,         // asynchronous error (slow consumer, permission violation, ...)
+    error,         // asynchronous error (slow consumer, permission violation, ...);
+                   // a violation has errc::permission_denied and the server's text,
+                   // which names the subject
     lame_duck,     // the server announced it is shutting down
   };
   kind what = kind::error;

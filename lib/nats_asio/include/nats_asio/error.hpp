@@ -25,6 +25,7 @@ enum class errc {
   key_exists,             // create(): the key already has a value
   wrong_last_revision,    // update(): the key's revision is not the expected one
   invalid_argument,       // a subject, key or option is malformed
+  permission_denied,      // the server refused the subject for this user (permissions violation)
 };
 
 const boost::system::error_category& library_category() noexcept;

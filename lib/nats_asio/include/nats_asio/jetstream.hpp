@@ -52,7 +52,8 @@ class jetstream {
   // Publishes and waits for the stream's acknowledgment. Signature:
   // void(error_code, pub_ack). Waits first for a slot in the connection's
   // in-flight window (connect_options::max_pending_publishes). Errors:
-  // errc::no_responders (no stream on the subject), errc::timeout, or a
+  // errc::no_responders (no stream on the subject), errc::timeout,
+  // errc::permission_denied (the server refused the subject), or a
   // jetstream_category code (e.g. js_err::wrong_last_sequence).
   // Cancellation: completes at once with operation_aborted. Cancelled while
   // waiting for a slot, nothing was sent; after that the message may still be
@@ -85,7 +86,9 @@ class jetstream {
   // Creates the stream, or updates it to `config`. Signature:
   // void(error_code, stream_info). errc::stream_incompatible when the
   // existing stream cannot be changed to match (retention, storage, ...);
-  // `diag` then says which fields differ and what the server said. `diag`
+  // `diag` then says which fields differ and what the server said.
+  // errc::permission_denied when this user may not make the API call that
+  // was needed (info, create or update); `diag` names its subject. `diag`
   // must stay valid until the handler runs. Cancellation: completes at once
   // with operation_aborted; provisioning may still finish in the background.
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
@@ -177,7 +180,10 @@ class jetstream {
 
   // Ensures a push consumer and subscribes to its deliver subject.
   // Signature: void(error_code, js_subscription). A durable that exists
-  // keeps its deliver subject; otherwise a fresh inbox is used. At most
+  // keeps its deliver subject; otherwise a fresh inbox is used (under
+  // connect_options::inbox_prefix). A refused deliver subject fails with
+  // errc::permission_denied here or, if the server's answer comes later, in
+  // async_receive. At most
   // `capacity` messages wait in the subscription. Cancellation: completes at
   // once with operation_aborted; a subscription made later is closed.
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>

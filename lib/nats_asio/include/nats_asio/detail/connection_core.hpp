@@ -12,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -22,6 +23,7 @@
 #include "nats_asio/detail/async_queue.hpp"
 #include "nats_asio/detail/async_semaphore.hpp"
 #include "nats_asio/detail/completion.hpp"
+#include "nats_asio/detail/permission_violation.hpp"
 #include "nats_asio/message.hpp"
 
 namespace nats_asio::detail {
@@ -52,10 +54,25 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
   error_code publish(std::string_view subject, std::string_view reply, const header_list& headers,
                      std::string_view payload);
 
-  // Sends a request whose reply (or a timeout, cancellation, or the
-  // connection closing) completes `c`. The timeout is armed on c's executor.
+  // Sends a request whose reply (or a timeout, cancellation, the connection
+  // closing, or the server refusing the subject) completes `c`. The timeout
+  // is armed on c's executor.
   void request(std::string_view subject, const header_list& headers, std::string_view payload,
                std::chrono::milliseconds timeout, const completion_ptr<message>& c);
+
+  // A fresh, unique subject under the connection's inbox prefix
+  // (connect_options::inbox_prefix, "_INBOX" by default).
+  std::string new_inbox() const;
+  // The wildcard subject replies arrive on ("<inbox>.*").
+  std::string reply_subject_pattern() const { return inbox_prefix_ + ".*"; }
+  // True once the server refused the reply subscription: requests then fail
+  // at once with errc::permission_denied.
+  bool replies_denied() const;
+
+  // Calls `on_denied` (on a nats.c thread) if the server refuses a
+  // subscription to `subject`. Register before subscribing; unwatch when done.
+  std::uint64_t watch_subscription(std::string subject, std::function<void()> on_denied);
+  void unwatch_subscription(std::uint64_t id);
 
   async_queue<connection_event>& events() { return events_; }
   async_semaphore& publish_window() { return publish_window_; }
@@ -73,8 +90,21 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
   static void on_reply(natsConnection* nc, natsSubscription* sub, natsMsg* msg, void* closure);
   static void on_reply_sub_complete(void* closure);
 
+  struct pending_request {
+    completion_ptr<message> c;
+    std::string subject;
+  };
+  struct subscription_watch {
+    std::string subject;
+    std::function<void()> on_denied;
+  };
+
   error_code build_options(natsOptions* opts, std::string& detail);
   void fail_pending_requests(error_code ec);
+  // Fails, with `ec`, the pending requests for which `match` is true.
+  void fail_requests_if(const std::function<bool(std::uint64_t, const pending_request&)>& match,
+                        error_code ec);
+  void on_permission_violation(const permission_violation& v);
   std::string connected_url() const;
 
   boost::asio::any_io_executor executor_;
@@ -84,10 +114,16 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
   // Reply multiplexer: one wildcard subscription on "<inbox>.*".
   std::string inbox_prefix_;
   natsSubscription* reply_sub_ = nullptr;
-  std::mutex requests_mutex_;
+  mutable std::mutex requests_mutex_;
   std::uint64_t next_token_ = 1;
-  std::unordered_map<std::uint64_t, completion_ptr<message>> requests_;
+  std::unordered_map<std::uint64_t, pending_request> requests_;
   bool requests_closed_ = false;
+  bool replies_denied_ = false;
+
+  // Subscriptions waiting to hear that the server refused them.
+  std::mutex watches_mutex_;
+  std::uint64_t next_watch_ = 1;
+  std::unordered_map<std::uint64_t, subscription_watch> watches_;
 
   async_queue<connection_event> events_;
   async_semaphore publish_window_;

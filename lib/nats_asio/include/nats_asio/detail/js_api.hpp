@@ -29,9 +29,6 @@ auto async_core_request(std::shared_ptr<connection_core> core, std::string subje
       token);
 }
 
-// A fresh, unique inbox subject ("_INBOX.<nuid>").
-std::string new_inbox();
-
 // Asks the server to delete a consumer without waiting for the answer (used
 // when a subscription or watcher goes away and nobody is left to wait).
 void delete_consumer_later(const std::shared_ptr<connection_core>& core, const std::string& stream,

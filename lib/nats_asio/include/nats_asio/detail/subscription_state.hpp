@@ -39,6 +39,10 @@ class subscription_state {
     }
     state->keep_alive_ = state;  // nats.c's reference, released in on_complete
     const std::string subj(subject), group(queue_group);
+    // Watched before subscribing: the server's refusal may arrive at once.
+    state->watch_id_ = core->watch_subscription(subj, [weak = std::weak_ptr(state)] {
+      if (auto self = weak.lock()) self->deny();
+    });
     natsStatus s = group.empty()
                        ? natsConnection_Subscribe(&state->sub_, core->native(), subj.c_str(),
                                                   &on_msg, state.get())
@@ -52,6 +56,7 @@ class subscription_state {
     }
     if (s != NATS_OK) {
       ec = make_nats_error(s);
+      core->unwatch_subscription(state->watch_id_);
       if (state->sub_) {
         natsSubscription_Destroy(state->sub_);
         state->sub_ = nullptr;
@@ -71,6 +76,7 @@ class subscription_state {
   // Unsubscribes (idempotent). Waiting receivers fail with subscription_closed.
   void close() {
     if (closing_.exchange(true)) return;
+    if (auto core = core_.lock()) core->unwatch_subscription(watch_id_);
     if (sub_) {
       natsSubscription_Unsubscribe(sub_);
       natsSubscription_Destroy(sub_);
@@ -81,6 +87,8 @@ class subscription_state {
 
   async_queue<T>& queue() { return queue_; }
   std::shared_ptr<connection_core> core() const { return core_.lock(); }
+  // The server refused the subscription (permissions violation).
+  bool denied() const { return denied_.load(std::memory_order_acquire); }
 
  private:
   static void on_msg(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
@@ -90,10 +98,20 @@ class subscription_state {
     if (auto item = self->convert_(msg)) self->queue_.push(std::move(*item));
   }
 
+  // nats.c still counts a refused subscription as live; what it would have
+  // received will never come, so receivers learn why instead of waiting.
+  void deny() {
+    denied_.store(true, std::memory_order_release);
+    queue_.close(errc::permission_denied);
+  }
+
   static void on_complete(void* closure) {
     auto* self = static_cast<subscription_state*>(closure);
     self->queue_.close(errc::subscription_closed);
-    if (auto core = self->core_.lock()) core->subscription_completed();
+    if (auto core = self->core_.lock()) {
+      core->unwatch_subscription(self->watch_id_);
+      core->subscription_completed();
+    }
     auto last = std::move(self->keep_alive_);  // may destroy *self on return
   }
 
@@ -103,6 +121,8 @@ class subscription_state {
   convert_fn convert_;
   std::shared_ptr<subscription_state> keep_alive_;
   std::atomic<bool> closing_{false};
+  std::atomic<bool> denied_{false};
+  std::uint64_t watch_id_ = 0;
 };
 
 }  // namespace nats_asio::detail
