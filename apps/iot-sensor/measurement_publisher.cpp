@@ -86,8 +86,12 @@ asio::awaitable<bool> measurement_publisher::deliver(iot::measurement m) {
     if (giving_up_) break;
     if (!failing_) {
       failing_ = true;
-      log_.warn("cannot publish " + po.msg_id + ": " + ec.message() +
-                "; unacknowledged measurements are kept and re-sent");
+      if (ec == nats_asio::errc::permission_denied)  // no fault that passes by itself
+        log_.error("cannot publish " + po.msg_id + ": this identity may not publish on " +
+                   subject_ + "; measurements are kept and re-sent until it may");
+      else
+        log_.warn("cannot publish " + po.msg_id + ": " + ec.message() +
+                  "; unacknowledged measurements are kept and re-sent");
     } else {
       log_.debug("publish " + po.msg_id + " failed again: " + ec.message());
     }
