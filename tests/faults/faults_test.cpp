@@ -159,7 +159,7 @@ TEST_CASE("SIGTERM while the server is gone: the unacknowledged are named, exit 
   server.kill_hard();
   std::this_thread::sleep_for(500ms);
   sensor.signal(SIGTERM);
-  REQUIRE(sensor.wait(30s) == 0);
+  REQUIRE_MESSAGE(sensor.wait(30s) == 0, sensor.err());
   const auto s = parse_summary(sensor.out());
   CHECK(s.unacknowledged > 0);
   CHECK(s.acknowledged + s.unacknowledged == s.published);

@@ -168,7 +168,22 @@ void connection_core::close_blocking() {
   // A drain already under way closes by itself; just wait for it.
   if (call_close) natsConnection_Close(nc_);
   std::unique_lock lock(close_mutex_);
-  close_cv_.wait_for(lock, close_wait_limit, [&] { return closed_ && live_subscriptions_ == 0; });
+  auto done = [&] { return closed_ && live_subscriptions_ == 0; };
+  if (close_cv_.wait_for(lock, close_wait_limit, done)) return;
+  if (!call_close) {
+    // The drain stalled (say, while reconnecting to a server that is gone):
+    // close outright.
+    lock.unlock();
+    natsConnection_Close(nc_);
+    lock.lock();
+    if (close_cv_.wait_for(lock, close_wait_limit, done)) return;
+  }
+  // nats.c has not promised silence: its callbacks may still come, so this
+  // object must outlive them. Keep it for the rest of the process.
+  static std::mutex kept_mutex;
+  static std::vector<std::shared_ptr<connection_core>> kept;
+  std::lock_guard keep(kept_mutex);
+  kept.push_back(shared_from_this());
 }
 
 void connection_core::close_async(completion_ptr<> done) {
@@ -190,7 +205,12 @@ error_code connection_core::start_drain(std::chrono::milliseconds timeout) {
     if (close_started_) return {};
     close_started_ = true;
   }
-  return make_nats_error(natsConnection_DrainTimeout(nc_, timeout.count()));
+  const auto s = natsConnection_DrainTimeout(nc_, timeout.count());
+  if (s != NATS_OK) {  // no drain under way: a later close must close
+    std::lock_guard lock(close_mutex_);
+    close_started_ = false;
+  }
+  return make_nats_error(s);
 }
 
 void connection_core::subscription_opened() {
