@@ -15,6 +15,7 @@
 #include "nats_asio/kv_bucket.hpp"
 #include "nats_server.hpp"
 #include "run_async.hpp"
+#include "test_connection.hpp"
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -106,13 +107,7 @@ std::vector<std::string> stored_messages(const nats_server& server, const std::s
   run_async(ioc, [&]() -> awaitable<void> {
     auto conn = co_await connect_as(server, "admin", "");
     nats_asio::jetstream js(conn);
-    nats_asio::consumer_config cc;
-    cc.filter_subject = subject;
-    cc.ack = nats_asio::ack_policy::none;
-    auto sub = co_await js.async_subscribe(stream, cc, 65536, use_awaitable);
-    auto pending = sub.info().num_pending;
-    while (out.size() < pending)
-      out.push_back((co_await sub.async_receive(use_awaitable)).payload());
+    out = co_await test_support::stored_payloads(js, stream, subject);
   }());
   return out;
 }

@@ -24,17 +24,6 @@ using test_support::sleep_for;
 
 namespace {
 
-awaitable<nats_asio::connection> connect(std::vector<std::string> servers) {
-  nats_asio::connection conn(co_await asio::this_coro::executor);
-  nats_asio::connect_options o;
-  o.servers = std::move(servers);
-  o.send_asap = true;
-  o.reconnect_wait = 100ms;
-  auto [ec, detail] = co_await conn.async_connect(o, as_tuple(use_awaitable));
-  REQUIRE_MESSAGE(!ec, ec.message() << ": " << detail);
-  co_return conn;
-}
-
 // Retries `attempt` (a fresh operation each time) until it succeeds: writes
 // fail while a new leader is elected.
 template <typename Attempt>
@@ -56,7 +45,7 @@ TEST_CASE("cluster: watch, durable consumer and subscription resume when their n
       [&]() -> awaitable<void> {
         std::vector<std::string> all;
         for (int i = 0; i < cluster.size(); ++i) all.push_back(cluster.node(i).url());
-        auto admin = co_await connect(all);
+        auto admin = co_await test_support::connect_to(all);
         nats_asio::jetstream admin_js(admin, 15s);
         nats_asio::kv_config kc;
         kc.bucket = "CFG";
@@ -75,7 +64,7 @@ TEST_CASE("cluster: watch, durable consumer and subscription resume when their n
         const int leader = cluster.index_of(info.cluster.leader);
         REQUIRE(leader >= 0);
         std::vector<std::string> only_leader{cluster.node(leader).url()};
-        auto conn = co_await connect(only_leader);
+        auto conn = co_await test_support::connect_to(only_leader);
         nats_asio::jetstream js(conn, 15s);
         auto client_kv = co_await nats_asio::async_open_key_value(js, "CFG", use_awaitable);
         nats_asio::watch_options wo;

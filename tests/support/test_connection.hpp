@@ -10,19 +10,22 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
+#include <string>
+#include <vector>
 
 #include "nats_asio/connection.hpp"
+#include "nats_asio/jetstream.hpp"
 #include "nats_server.hpp"
 
 namespace test_support {
 
-// Connects to `server` with quick reconnects (tests restart servers) and
+// Connects to `servers` with quick reconnects (tests restart servers) and
 // fails the test with nats.c's text if it cannot.
-inline boost::asio::awaitable<nats_asio::connection> connect_to(const nats_server& server,
+inline boost::asio::awaitable<nats_asio::connection> connect_to(std::vector<std::string> servers,
                                                                 bool send_asap = true) {
   nats_asio::connection conn(co_await boost::asio::this_coro::executor);
   nats_asio::connect_options o;
-  o.servers = {server.url()};
+  o.servers = std::move(servers);
   o.name = "test";
   o.send_asap = send_asap;
   o.reconnect_wait = std::chrono::milliseconds(100);
@@ -30,6 +33,27 @@ inline boost::asio::awaitable<nats_asio::connection> connect_to(const nats_serve
       co_await conn.async_connect(o, boost::asio::as_tuple(boost::asio::use_awaitable));
   REQUIRE_MESSAGE(!ec, ec.message() << ": " << detail);
   co_return conn;
+}
+
+inline boost::asio::awaitable<nats_asio::connection> connect_to(const nats_server& server,
+                                                                bool send_asap = true) {
+  std::vector<std::string> servers{server.url()};
+  co_return co_await connect_to(std::move(servers), send_asap);
+}
+
+// The payloads stored on `subject` in `stream`, oldest first, read with an
+// ephemeral consumer that acknowledges nothing.
+inline boost::asio::awaitable<std::vector<std::string>> stored_payloads(
+    nats_asio::jetstream& js, const std::string& stream, const std::string& subject) {
+  nats_asio::consumer_config cc;
+  cc.filter_subject = subject;
+  cc.ack = nats_asio::ack_policy::none;
+  auto sub = co_await js.async_subscribe(stream, cc, 65536, boost::asio::use_awaitable);
+  std::vector<std::string> out;
+  const auto pending = sub.info().num_pending;
+  while (out.size() < pending)
+    out.push_back((co_await sub.async_receive(boost::asio::use_awaitable)).payload());
+  co_return out;
 }
 
 inline boost::asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
