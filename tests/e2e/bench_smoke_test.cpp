@@ -1,0 +1,76 @@
+// iot-bench --smoke runs every scenario and reports figures for each.
+#include <doctest/doctest.h>
+
+#include <boost/json.hpp>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "child_process.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+double number(const boost::json::object& o, const char* name) {
+  const auto* v = o.if_contains(name);
+  REQUIRE_MESSAGE(v != nullptr, "missing field " << name << " in " << boost::json::serialize(o));
+  REQUIRE_MESSAGE(v->is_number(), name << " is not a number in " << boost::json::serialize(o));
+  return v->to_number<double>();
+}
+
+void require_positive(const boost::json::object& o, std::initializer_list<const char*> names) {
+  for (const char* name : names)
+    CHECK_MESSAGE(number(o, name) > 0, name << " not positive in " << boost::json::serialize(o));
+}
+
+}  // namespace
+
+TEST_CASE("iot-bench --smoke reports every scenario with its figures") {
+  test_support::temp_dir dir;
+  const auto r = test_support::run_program(
+      {std::getenv("IOT_BENCH_BIN"), "--smoke", "--sensor-bin", std::getenv("IOT_SENSOR_BIN")},
+      dir.path(), {}, 100s);
+  REQUIRE_MESSAGE(r.code == 0, "exit code " << r.code << "\nstdout:\n"
+                                            << r.out << "\nstderr:\n"
+                                            << r.err);
+
+  std::map<std::string, std::vector<boost::json::object>> by_scenario;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(line, ec);
+    REQUIRE_MESSAGE(!ec, "not JSON: " << line);
+    REQUIRE_MESSAGE(v.is_object(), "not an object: " << line);
+    const auto& o = v.get_object();
+    REQUIRE_MESSAGE(o.contains("scenario"), "no scenario: " << line);
+    REQUIRE(o.at("scenario").is_string());
+    CHECK_MESSAGE(!o.contains("error"), line);
+    by_scenario[std::string(o.at("scenario").get_string())].push_back(o);
+  }
+  for (const char* s : {"publish", "kv", "command", "fleet"})
+    REQUIRE_MESSAGE(by_scenario.contains(s), "no " << s << " result in:\n" << r.out);
+
+  CHECK(by_scenario["publish"].size() == 2);  // one subject, many subjects
+  for (const auto& o : by_scenario["publish"])
+    require_positive(o, {"raw_msgs_per_s", "library_msgs_per_s", "ratio", "messages", "window"});
+
+  for (const auto& o : by_scenario["kv"])
+    require_positive(o, {"raw_get_p50_us", "library_get_p50_us", "raw_put_p50_us",
+                         "library_put_p50_us", "get_p50_ratio", "samples"});
+
+  std::set<std::string> cases;
+  for (const auto& o : by_scenario["command"]) {
+    cases.insert(std::string(o.at("case").as_string()));
+    require_positive(o, {"p50_us", "p99_us", "max_us", "answered"});
+    CHECK(number(o, "timeouts") == 0);
+  }
+  CHECK(cases == std::set<std::string>{"idle", "under_load"});
+
+  CHECK(by_scenario["fleet"].size() == 2);  // --smoke runs 1 and 10 sensors
+  for (const auto& o : by_scenario["fleet"]) {
+    require_positive(o, {"sensors", "startup_s", "msgs_per_s", "sensor_rss_bytes",
+                         "bytes_per_sensor", "server_rss_bytes"});
+    CHECK(number(o, "sensor_exit_code") == 0);
+  }
+}

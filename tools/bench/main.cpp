@@ -1,0 +1,226 @@
+// iot-bench: throughput, latency and fleet-cost figures for the library and
+// the programs built on it, against a real nats-server. One JSON object per
+// result line on stdout; progress on stderr. Exit code 0 when every scenario
+// ran, 1 when one failed or the server is unreachable, 2 for bad arguments.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "../../apps/common/cli_parse.hpp"
+#include "bench_env.hpp"
+#include "json_line.hpp"
+#include "nats_server.hpp"
+#include "scenarios.hpp"
+#include "sensor_process.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+int usage(const std::string& text) {
+  std::cerr << "iot-bench: " << text << '\n';
+  return 2;
+}
+
+// iot-sensor as built beside this program (build/tools/iot-bench ->
+// build/apps/iot-sensor), else $IOT_SENSOR_BIN.
+std::string default_sensor_bin() {
+  std::error_code ec;
+  const auto self = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto beside = self.parent_path().parent_path() / "apps" / "iot-sensor";
+    if (fs::exists(beside, ec)) return beside.string();
+  }
+  const char* env = std::getenv("IOT_SENSOR_BIN");
+  return env ? env : "";
+}
+
+bool is_executable(const std::string& path) {
+  return !path.empty() && ::access(path.c_str(), X_OK) == 0 && !fs::is_directory(path);
+}
+
+// Can this iot-sensor run a fleet (--count)? Asked through its --help.
+bool sensor_has_fleet_mode(const std::string& bin, const fs::path& dir) {
+  bench::sensor_process help({bin, "--help"}, dir);
+  help.stop(10s);  // --help exits at once; stop() only reaps it
+  return help.stdout_text().find("--count") != std::string::npos;
+}
+
+// One connection up front, so that an unreachable server is one clear line.
+boost::asio::awaitable<void> check_reachable(const bench::bench_env& env) {
+  auto conn = co_await bench::connect(env);
+  co_await conn.async_close(boost::asio::use_awaitable);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "iot-bench: publish throughput, KV and command latency, and fleet cost, each against a "
+      "real nats-server; one JSON object per result on stdout"};
+  std::string scenario = "all";
+  std::optional<std::string> server_url;
+  bool smoke = false;
+  std::optional<std::size_t> messages, window, samples, commands, load_fleet, rounds;
+  std::optional<std::vector<std::size_t>> subjects, fleet_sizes;
+  std::optional<double> measure_seconds;
+  std::string sensor_bin = default_sensor_bin();
+
+  app.add_option("--scenario", scenario, "publish, kv, command, fleet or all")
+      ->check(CLI::IsMember({"publish", "kv", "command", "fleet", "all"}))
+      ->capture_default_str();
+  app.add_option("--server", server_url,
+                 "use this server (nats://host:port) instead of starting one; it must have "
+                 "JetStream, and server CPU/RSS are then not reported");
+  app.add_flag("--smoke", smoke, "tiny sizes: the whole run takes well under 30 s");
+  app.add_option("--messages", messages, "publish: messages per run (default 200000)")
+      ->check(apps::whole_number);
+  app.add_option("--subjects", subjects,
+                 "publish: subject counts, one result each (default 1,1000)")
+      ->delimiter(',')
+      ->check(apps::whole_number);
+  app.add_option("--window", window, "publish: publishes in flight (default 4096)")
+      ->check(apps::whole_number);
+  app.add_option("--rounds", rounds, "publish: runs of each side, alternating (default 3)")
+      ->check(apps::whole_number);
+  app.add_option("--samples", samples, "kv: timed gets and puts per side (default 5000)")
+      ->check(apps::whole_number);
+  app.add_option("--commands", commands, "command: round trips per case (default 200)")
+      ->check(apps::whole_number);
+  app.add_option("--load-fleet", load_fleet,
+                 "command: sensors publishing in the under-load case, 0 skips it (default 10000)")
+      ->check(apps::whole_number);
+  app.add_option("--fleet-sizes", fleet_sizes,
+                 "fleet: sensor counts, one result each (default 1,10,100,1000,10000)")
+      ->delimiter(',')
+      ->check(apps::whole_number);
+  app.add_option("--measure-seconds", measure_seconds,
+                 "fleet: length of the measuring window (default 20)");
+  app.add_option("--sensor-bin", sensor_bin,
+                 "iot-sensor to run (default: the one built beside this program, else "
+                 "$IOT_SENSOR_BIN)")
+      ->capture_default_str();
+  if (auto rc = apps::parse_command_line(app, argc, argv, "iot-bench")) return *rc;
+
+  bench::publish_params pub;
+  bench::kv_params kv;
+  bench::command_params cmd;
+  bench::fleet_params fleet;
+  if (smoke) {
+    pub.messages = 5000;
+    pub.subjects = {1, 100};
+    pub.window = 512;
+    kv.samples = 200;
+    kv.warmup = 50;
+    cmd.samples = 20;
+    cmd.load_samples = 20;
+    cmd.fleet_size = 100;
+    cmd.ready_limit = 20s;
+    fleet.sizes = {1, 10};
+    fleet.measure_seconds = 3;
+    fleet.startup_limit = 20s;
+  }
+  if (messages) pub.messages = *messages;
+  if (subjects) pub.subjects = *subjects;
+  if (window) pub.window = *window;
+  if (rounds) pub.rounds = static_cast<int>(*rounds);
+  if (samples) kv.samples = *samples;
+  if (commands) cmd.samples = cmd.load_samples = *commands;
+  if (load_fleet) cmd.fleet_size = *load_fleet;
+  if (fleet_sizes) fleet.sizes = *fleet_sizes;
+  if (measure_seconds) fleet.measure_seconds = *measure_seconds;
+
+  if (pub.messages == 0) return usage("--messages must be at least 1");
+  if (pub.window == 0) return usage("--window must be at least 1");
+  if (pub.rounds < 1) return usage("--rounds must be at least 1");
+  for (auto s : pub.subjects)
+    if (s == 0) return usage("--subjects: every count must be at least 1");
+  if (kv.samples == 0) return usage("--samples must be at least 1");
+  if (cmd.samples == 0) return usage("--commands must be at least 1");
+  for (auto n : fleet.sizes)
+    if (n == 0) return usage("--fleet-sizes: every size must be at least 1");
+  if (!(fleet.measure_seconds >= 1)) return usage("--measure-seconds must be at least 1");
+
+  const bool all = scenario == "all";
+  const bool needs_sensor = all || scenario == "command" || scenario == "fleet";
+  if (needs_sensor && !is_executable(sensor_bin))
+    return usage(sensor_bin.empty() ? "no iot-sensor found: give --sensor-bin or IOT_SENSOR_BIN"
+                                    : "--sensor-bin: " + sensor_bin + " is not an executable");
+
+  std::unique_ptr<bench::scratch_dir> scratch;
+  std::unique_ptr<test_support::nats_server> server;
+  try {
+    scratch = std::make_unique<bench::scratch_dir>();
+  } catch (const std::exception& e) {
+    std::cerr << "iot-bench: " << e.what() << '\n';
+    return 1;
+  }
+  if (needs_sensor && (all || scenario == "fleet" || cmd.fleet_size > 0) &&
+      !sensor_has_fleet_mode(sensor_bin, scratch->path()))
+    return usage(sensor_bin +
+                 " has no fleet mode (--count): it cannot run the fleet scenario "
+                 "or the command scenario under load (--load-fleet 0 skips that case)");
+
+  boost::asio::io_context ioc;
+  bench::bench_env env{ioc};
+  env.sensor_bin = sensor_bin;
+  env.scratch = scratch->path();
+  env.progress = [](const std::string& text) { std::cerr << "iot-bench: " << text << std::endl; };
+  if (server_url) {
+    env.url = *server_url;
+    try {
+      bench::run_coro(ioc, check_reachable(env), 30s);
+    } catch (const std::exception& e) {
+      std::cerr << "iot-bench: " << e.what() << '\n';
+      return 1;
+    }
+  } else {
+    try {
+      server = std::make_unique<test_support::nats_server>();
+    } catch (const std::exception& e) {
+      std::cerr << "iot-bench: cannot start nats-server: " << e.what() << '\n';
+      return 1;
+    }
+    env.url = server->url();
+    env.server_pid = server->pid();
+    env.owns_server = true;
+    env.progress("nats-server " + std::to_string(env.server_pid) + " on " + env.url + ", store " +
+                 server->store_dir().string());
+  }
+
+  int rc = 0;
+  auto emit = [](boost::json::object o) { std::cout << bench::json_line(o) << std::endl; };
+  auto run = [&](const char* name, auto&& body) {
+    if (!all && scenario != name) return;
+    try {
+      body();
+    } catch (const bench::timeout_error& e) {
+      // A coroutine is still pending with references into unwound frames:
+      // the io_context must not run again. End here, leaving nothing behind.
+      std::cerr << "iot-bench: " << name << ": " << e.what() << '\n';
+      emit({{"scenario", name}, {"error", e.what()}});
+      server.reset();
+      scratch.reset();
+      std::fflush(nullptr);
+      std::_Exit(1);
+    } catch (const std::exception& e) {
+      std::cerr << "iot-bench: " << name << ": " << e.what() << '\n';
+      emit({{"scenario", name}, {"error", e.what()}});
+      rc = 1;
+    }
+  };
+  run("publish", [&] { bench::run_publish(env, pub, emit); });
+  run("kv", [&] { bench::run_kv(env, kv, emit); });
+  run("command", [&] { bench::run_command(env, cmd, emit); });
+  run("fleet", [&] { bench::run_fleet(env, fleet, emit); });
+  return rc;
+}

@@ -1,0 +1,59 @@
+// Counts the measurements a fleet publishes, and which sensors they came
+// from, with one core subscription to "<measurements subject>.>" (the sensor
+// id is the subject's last token).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_set>
+
+#include "nats_asio/connection.hpp"
+
+namespace bench {
+
+class measurement_counter {
+ public:
+  // Subscribes on `conn` (which must outlive the counter) and starts counting
+  // in the background on the connection's executor.
+  measurement_counter(nats_asio::connection& conn, const std::string& measurements_subject);
+  ~measurement_counter();
+  measurement_counter(const measurement_counter&) = delete;
+  measurement_counter& operator=(const measurement_counter&) = delete;
+
+  // Distinct sensors seen since the start.
+  std::size_t sensors_seen() const { return state_->seen.size(); }
+  bool has_seen(const std::string& sensor) const { return state_->seen.contains(sensor); }
+  const std::unordered_set<std::string>& seen() const { return state_->seen; }
+
+  // A measuring window: messages and distinct sensors since start_window().
+  void start_window();
+  std::uint64_t window_messages() const { return state_->window_messages; }
+  std::size_t window_sensors() const { return state_->window_seen.size(); }
+
+  std::uint64_t dropped() const;
+
+  // Polls every 10 ms until `done()` or `deadline`; false on the deadline.
+  boost::asio::awaitable<bool> wait_until(std::function<bool()> done,
+                                          std::chrono::steady_clock::time_point deadline);
+
+  // Unsubscribes; the background loop ends.
+  void stop();
+
+ private:
+  struct state {
+    explicit state(nats_asio::subscription s) : sub(std::move(s)) {}
+    nats_asio::subscription sub;
+    std::unordered_set<std::string> seen, window_seen;
+    std::uint64_t messages = 0, window_messages = 0;
+    bool stopped = false;
+  };
+  static boost::asio::awaitable<void> count(std::shared_ptr<state> s);
+
+  std::shared_ptr<state> state_;
+};
+
+}  // namespace bench

@@ -1,0 +1,146 @@
+// Scenario "publish": JetStream publish throughput with a window of
+// publishes in flight, through the library and through raw nats.c.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+#include "nats_asio/jetstream.hpp"
+#include "raw_nats.hpp"
+#include "scenarios.hpp"
+#include "stats.hpp"
+
+namespace bench {
+namespace {
+
+namespace asio = boost::asio;
+using asio::as_tuple;
+using asio::awaitable;
+using asio::use_awaitable;
+using namespace std::chrono_literals;
+
+const std::string stream_name = "BENCH_PUBLISH";
+const std::string subject_prefix = "bench.publish.";
+
+struct run_result {
+  double msgs_per_s = 0;
+  std::size_t failed = 0;
+};
+
+// A fresh, empty file-store stream for each run.
+awaitable<void> reset_stream(const bench_env& env) {
+  auto conn = co_await connect(env);
+  nats_asio::jetstream js(conn);
+  auto [dec] = co_await js.async_delete_stream(stream_name, as_tuple(use_awaitable));
+  if (dec && dec != nats_asio::make_jetstream_error(nats_asio::js_err::stream_not_found))
+    throw std::runtime_error("deleting stream " + stream_name + ": " + dec.message());
+  nats_asio::stream_config cfg;
+  cfg.name = stream_name;
+  cfg.subjects = {subject_prefix + ">"};
+  cfg.storage = nats_asio::storage_type::file;
+  auto [ec, info] = co_await js.async_ensure_stream(cfg, as_tuple(use_awaitable));
+  if (ec) throw std::runtime_error("creating stream " + stream_name + ": " + ec.message());
+  co_await conn.async_close(as_tuple(use_awaitable));
+}
+
+// `window` coroutines, each publishing and awaiting its acknowledgment in
+// turn, share the messages: the window stays full, as with nats.c's MaxPending.
+awaitable<run_result> library_run(const bench_env& env, const std::vector<std::string>& subjects,
+                                  std::size_t messages, std::size_t window) {
+  nats_asio::connect_options o;
+  o.max_pending_publishes = window;
+  auto conn = co_await connect(env, o);
+  nats_asio::jetstream js(conn);
+  const auto& payload = sample_payload();
+  auto ex = co_await asio::this_coro::executor;
+
+  std::size_t next = 0, failed = 0, running = 0;
+  asio::steady_timer all_done(ex, asio::steady_timer::time_point::max());
+  auto worker = [&]() -> awaitable<void> {
+    while (next < messages) {
+      const auto i = next++;
+      auto [ec, ack] = co_await js.async_publish(subjects[i % subjects.size()], payload,
+                                                 as_tuple(use_awaitable));
+      if (ec) ++failed;
+    }
+  };
+  const auto start = std::chrono::steady_clock::now();
+  for (std::size_t w = 0; w < std::min(window, messages); ++w) {
+    ++running;
+    asio::co_spawn(ex, worker(), [&](std::exception_ptr) {
+      if (--running == 0) all_done.cancel();
+    });
+  }
+  co_await all_done.async_wait(as_tuple(use_awaitable));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  co_await conn.async_close(as_tuple(use_awaitable));
+  co_return run_result{static_cast<double>(messages - failed) / seconds, failed};
+}
+
+run_result raw_run(const bench_env& env, const std::vector<std::string>& subjects,
+                   std::size_t messages, std::size_t window) {
+  auto r = on_plain_thread(
+      [&] { return raw::publish(env.url, subjects, messages, window, sample_payload()); });
+  return run_result{static_cast<double>(r.acknowledged) / r.seconds, messages - r.acknowledged};
+}
+
+}  // namespace
+
+void run_publish(bench_env& env, const publish_params& p, const emit_fn& emit) {
+  for (const auto subject_count : p.subjects) {
+    std::vector<std::string> subjects;
+    for (std::size_t i = 0; i < subject_count; ++i)
+      subjects.push_back(subject_prefix + std::to_string(i + 1));
+    std::vector<double> raw_rates, library_rates;
+    std::size_t failed = 0;
+    const double load = load_average();
+    for (int round = 0; round < p.rounds; ++round) {
+      // Alternate which side goes first, so neither always meets a warmer server.
+      for (int side = 0; side < 2; ++side) {
+        const bool raw_side = (side == 0) == (round % 2 == 0);
+        run_coro(env.ioc, reset_stream(env), 60s);
+        const auto r =
+            raw_side ? raw_run(env, subjects, p.messages, p.window)
+                     : run_coro(env.ioc, library_run(env, subjects, p.messages, p.window), 600s);
+        (raw_side ? raw_rates : library_rates).push_back(rounded(r.msgs_per_s, 0));
+        failed += r.failed;
+        env.progress("publish: " + std::to_string(subject_count) + " subject(s), " +
+                     (raw_side ? "raw nats.c " : "library    ") +
+                     std::to_string(static_cast<long>(r.msgs_per_s)) + " msgs/s");
+      }
+    }
+    const double raw = median(raw_rates), library = median(library_rates);
+    boost::json::object o;
+    o["scenario"] = "publish";
+    o["messages"] = p.messages;
+    o["subjects"] = subject_count;
+    o["window"] = p.window;
+    o["rounds"] = p.rounds;
+    o["payload_bytes"] = sample_payload().size();
+    o["storage"] = "file";
+    o["raw_msgs_per_s"] = rounded(raw, 0);
+    o["library_msgs_per_s"] = rounded(library, 0);
+    o["ratio"] = rounded(ratio(library, raw), 3);
+    o["raw_runs"] = boost::json::value_from(raw_rates);
+    o["library_runs"] = boost::json::value_from(library_rates);
+    o["failed"] = failed;
+    o["target_ratio"] = 0.9;
+    o["meets_target"] = ratio(library, raw) >= 0.9;
+    o["loadavg_1m"] = load;
+    emit(std::move(o));
+  }
+  run_coro(
+      env.ioc,
+      [](const bench_env& env) -> awaitable<void> {
+        auto conn = co_await connect(env);
+        nats_asio::jetstream js(conn);
+        co_await js.async_delete_stream(stream_name, as_tuple(use_awaitable));
+        co_await conn.async_close(as_tuple(use_awaitable));
+      }(env),
+      60s);
+}
+
+}  // namespace bench

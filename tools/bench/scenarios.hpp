@@ -1,0 +1,50 @@
+// The four scenarios. Each runs against env's server and hands one JSON
+// object per result line to `emit`; it throws std::runtime_error when it
+// cannot run at all.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <vector>
+
+#include "bench_env.hpp"
+
+namespace bench {
+
+using emit_fn = std::function<void(boost::json::object)>;
+
+struct publish_params {
+  std::size_t messages = 200000;
+  std::vector<std::size_t> subjects{1, 1000};  // one result line each
+  std::size_t window = 4096;
+  int rounds = 3;  // raw and library runs each, alternating
+};
+
+struct kv_params {
+  std::size_t samples = 5000;  // of get and of put, per side
+  std::size_t warmup = 500;
+  int rounds = 2;  // raw and library halves alternate
+};
+
+struct command_params {
+  std::size_t samples = 200;
+  std::size_t load_samples = 200;
+  std::size_t fleet_size = 10000;  // the "under load" fleet; 0 skips that case
+  std::chrono::seconds ready_limit{180};
+};
+
+struct fleet_params {
+  std::vector<std::size_t> sizes{1, 10, 100, 1000, 10000};
+  std::chrono::milliseconds interval{1000};
+  double measure_seconds = 20;
+  std::chrono::seconds startup_limit{300};
+};
+
+void run_publish(bench_env& env, const publish_params& p, const emit_fn& emit);
+void run_kv(bench_env& env, const kv_params& p, const emit_fn& emit);
+void run_command(bench_env& env, const command_params& p, const emit_fn& emit);
+void run_fleet(bench_env& env, const fleet_params& p, const emit_fn& emit);
+
+}  // namespace bench
