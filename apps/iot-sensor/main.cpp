@@ -8,28 +8,35 @@
 #include "../common/app_settings.hpp"
 #include "../common/cli_parse.hpp"
 #include "../common/logger.hpp"
+#include "fleet.hpp"
 #include "iot/duration.hpp"
 #include "iot/sensor_id.hpp"
 #include "iot/wire.hpp"
-#include "sensor.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"iot-sensor: a simulated sensor publishing measurements to NATS JetStream"};
   std::string sensor_id, interval_text, grace_text = "5s", log_level = "info";
   std::optional<std::string> dump;
-  std::size_t history = 10000;
+  std::optional<std::size_t> count, history;
   std::size_t buffer = 10000;
-  bool quiet = false;
+  bool jitter = false, quiet = false;
   apps::common_flags flags;
   app.add_option("--sensorID", sensor_id, "sensor id: 1-64 of A-Z a-z 0-9 _ -")->required();
+  app.add_option("--count", count,
+                 "run a fleet of N sensors <sensorID>-1 ... <sensorID>-N in this process, over one "
+                 "connection")
+      ->check(apps::whole_number);
+  app.add_flag("--jitter", jitter,
+               "spread the sensors' first measurements evenly over their interval, so a fleet "
+               "does not measure all at once");
   app.add_option("--interval", interval_text,
                  "measurement interval: 5 (seconds), 5s, 250ms, 1m (default: stored, else 10s)");
-  app.add_option("--history", history, "measurements kept for corrections")
-      ->check(apps::whole_number)
-      ->capture_default_str();
+  app.add_option("--history", history,
+                 "measurements kept per sensor for corrections (default: 10000, in a fleet 16)")
+      ->check(apps::whole_number);
   app.add_option("--buffer", buffer,
-                 "measurements kept until the server acknowledges them; when full, measuring "
-                 "pauses")
+                 "measurements kept until the server acknowledges them, for the whole process; "
+                 "when full, measuring pauses")
       ->check(apps::whole_number)
       ->capture_default_str();
   app.add_option("--shutdown-grace", grace_text,
@@ -47,16 +54,26 @@ int main(int argc, char** argv) {
     return 2;
   };
   if (auto e = iot::sensor_id_error(sensor_id); !e.empty()) return usage(e);
+  if (count && *count == 0) return usage("--count must be at least 1");
+  if (count) {
+    // The longest member id must be a valid id too.
+    if (auto e = iot::sensor_id_error(sensor_id + "-" + std::to_string(*count)); !e.empty())
+      return usage("--count " + std::to_string(*count) + " with --sensorID " + sensor_id + ": " +
+                   e);
+  }
   auto level = apps::parse_log_level(log_level);
   if (!level) return usage("--log-level must be error, warn, info or debug");
   if (quiet) level = apps::log_level::error;
-  if (history == 0) return usage("--history must be at least 1");
+  if (history && *history == 0) return usage("--history must be at least 1");
   if (buffer == 0) return usage("--buffer must be at least 1");
 
-  sensor::sensor_options options;
+  sensor::fleet_options options;
   options.sensor_id = sensor_id;
-  options.history = history;
+  options.count = count.value_or(0);
+  options.jitter = jitter;
+  options.history = history.value_or(count ? 16 : 10000);
   options.buffer = buffer;
+  options.log_level = *level;
   if (auto e = iot::parse_duration(grace_text, options.shutdown_grace); !e.empty())
     return usage("--shutdown-grace: " + e);
   options.dump_file = dump;
@@ -77,12 +94,13 @@ int main(int argc, char** argv) {
   if (!settings) return usage(error);
   options.settings = std::move(*settings);
   // Replies and commands arrive under the sensor's own prefix, which
-  // per-sensor permissions let only this sensor subscribe to.
+  // per-sensor permissions let only this sensor subscribe to. (A fleet's
+  // replies come under its base name; each member's commands under its own.)
   options.settings.connect.inbox_prefix = iot::wire_names::inbox_prefix(sensor_id);
 
   apps::logger log(sensor_id, *level);
   boost::asio::io_context ioc;
-  sensor::sensor_runtime runtime(ioc.get_executor(), std::move(options), log);
+  sensor::fleet_runtime runtime(ioc.get_executor(), std::move(options), log);
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](auto ec, int) {
     if (!ec) runtime.stop();

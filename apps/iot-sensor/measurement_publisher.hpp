@@ -4,9 +4,10 @@
 // Every measurement handed over stays here until the stream acknowledges it,
 // and is re-published with the same Nats-Msg-Id until then: a publish that
 // was stored but whose acknowledgment was lost comes back as a duplicate the
-// server drops. The buffer is bounded; when `capacity` measurements wait,
-// wait_for_room() suspends the measuring loop (no measurement is taken, so
-// none is lost and `seq` stays gap-free). Within the stream's duplicate window
+// server drops. The buffer is bounded and shared by every sensor of the
+// process; when `capacity` measurements wait, wait_for_room() suspends the
+// measuring loops, first come first served (no measurement is taken, so none
+// is lost and each sensor's `seq` stays gap-free). Within the stream's duplicate window
 // a retry can never be stored twice; after an outage longer than that window,
 // the publishes that were in flight when the fault hit may be (see README).
 #pragma once
@@ -16,7 +17,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,20 +34,19 @@ class measurement_publisher {
   // Called on the executor for each measurement once it is stored.
   using stored_handler = std::function<void(const iot::measurement&, bool duplicate)>;
 
-  measurement_publisher(nats_asio::jetstream& js, std::string subject, std::size_t capacity,
-                        apps::logger& log, stored_handler on_stored);
+  measurement_publisher(nats_asio::jetstream& js, std::size_t capacity, apps::logger& log);
 
   // Returns once fewer than `capacity` measurements wait (at once if so), or
   // after stop_waiting().
   boost::asio::awaitable<void> wait_for_room();
-  void stop_waiting() {
-    stop_waiting_ = true;
-    changed();
-  }
-  // Hands `m` over and returns at once; it is published in the background.
-  void publish(iot::measurement m);
+  void stop_waiting();
+  // Hands `m` over for `subject` and returns at once; it is published in the
+  // background and `on_stored` is called once it is stored. `on_stored` must
+  // stay alive until wait_idle() returns.
+  void publish(std::string subject, iot::measurement m, const stored_handler& on_stored);
   // Hands `m` over and returns when it is stored, or false if given up.
-  boost::asio::awaitable<bool> publish_and_wait(iot::measurement m);
+  boost::asio::awaitable<bool> publish_and_wait(std::string subject, iot::measurement m,
+                                                const stored_handler& on_stored);
 
   // Waits until every measurement is stored or `grace` has passed; then gives
   // up on the rest, which are logged by message id and counted as
@@ -59,18 +61,22 @@ class measurement_publisher {
   const std::vector<std::string>& given_up() const { return given_up_; }
 
  private:
-  boost::asio::awaitable<bool> deliver(iot::measurement m);
+  boost::asio::awaitable<bool> deliver(std::string subject, iot::measurement m,
+                                       const stored_handler& on_stored);
   boost::asio::awaitable<void> wait_until(std::function<bool()> done);
-  void changed() { changed_.cancel(); }
+  void changed();
 
   nats_asio::jetstream& js_;
-  std::string subject_;
   std::size_t capacity_;
   apps::logger& log_;
-  stored_handler on_stored_;
-  boost::asio::steady_timer changed_;  // never expires; cancel() wakes every waiter
-  std::size_t waiting_ = 0;            // handed over, not yet stored or given up
-  std::size_t running_ = 0;            // delivery coroutines still running
+  boost::asio::steady_timer changed_;  // never expires; cancel() wakes finish() and wait_idle()
+  // Measuring loops waiting for room, oldest first; each waits on its own
+  // timer so that one freed slot wakes one loop, not all of them.
+  std::deque<std::shared_ptr<boost::asio::steady_timer>> room_waiters_;
+  std::chrono::steady_clock::time_point paused_since_{};
+  bool paused_ = false;
+  std::size_t waiting_ = 0;  // handed over, not yet stored or given up
+  std::size_t running_ = 0;  // delivery coroutines still running
   std::uint64_t acknowledged_ = 0;
   bool failing_ = false;  // the last attempt failed: log the recovery
   bool giving_up_ = false;

@@ -2,10 +2,8 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <charconv>
-#include <fstream>
 #include <sstream>
 
 #include "../common/provision.hpp"
@@ -45,48 +43,47 @@ asio::awaitable<void> pause(std::chrono::milliseconds d) {
 
 }  // namespace
 
-sensor_runtime::sensor_runtime(asio::any_io_executor ex, sensor_options options, apps::logger& log)
-    : executor_(ex),
+sensor_summary& sensor_summary::operator+=(const sensor_summary& o) {
+  published += o.published;
+  acknowledged += o.acknowledged;
+  unacknowledged += o.unacknowledged;
+  corrected += o.corrected;
+  applied += o.applied;
+  rejected += o.rejected;
+  return *this;
+}
+
+sensor_runtime::sensor_runtime(sensor_context& context, sensor_options options)
+    : ctx_(context),
       options_(std::move(options)),
-      log_(log),
-      conn_(ex),
-      history_(options_.history),
-      tick_(ex) {}
+      log_(options_.sensor_id, options_.log_level),
+      measurements_subject_(ctx_.settings.names.measurements_of(options_.sensor_id)),
+      on_stored_([this](const iot::measurement& m, bool duplicate) {
+        ++summary_.acknowledged;
+        const auto level =
+            options_.log_each_measurement ? apps::log_level::info : apps::log_level::debug;
+        if (!log_.enabled(level)) return;
+        const auto text = describe(m) + (duplicate ? " (duplicate)" : "");
+        if (level == apps::log_level::info)
+          log_.info(text);
+        else
+          log_.debug(text);
+      }),
+      history_(options_.history, options_.sensor_id, simulated_probe::unit),
+      probe_(options_.seed),
+      tick_(ctx_.js.get_executor()) {}
 
 void sensor_runtime::stop() {
   if (stopping_) return;
   stopping_ = true;
-  log_.info("stopping");
   tick_.cancel();
-  if (publisher_) publisher_->stop_waiting();
   stop_receiving_.emit(asio::cancellation_type::terminal);
 }
 
 asio::awaitable<bool> sensor_runtime::start() {
-  const auto& s = options_.settings;
-  auto [ec, detail] = co_await conn_.async_connect(s.connect, as_tuple(use_awaitable));
-  if (ec) {
-    log_.error(apps::connect_failure(s, ec, detail));
-    co_return false;
-  }
-  js_.emplace(conn_);
-  std::string error;
-  auto assets = co_await apps::provision(*js_, s, error);
-  if (!assets) {
-    log_.error(error);
-    co_return false;
-  }
-  for (const auto& warning : assets->warnings) log_.warn(warning);
-  kv_ = std::move(assets->config);
-  publisher_.emplace(*js_, s.names.measurements_of(options_.sensor_id), options_.buffer, log_,
-                     [this](const iot::measurement& m, bool duplicate) {
-                       ++summary_.acknowledged;
-                       log_.info(describe(m) + (duplicate ? " (duplicate)" : ""));
-                     });
-
   // The stored config survives restarts; a --interval flag overrides it.
   const auto key = iot::wire_names::config_key(options_.sensor_id);
-  auto [gec, entry] = co_await kv_->async_get(key, as_tuple(use_awaitable));
+  auto [gec, entry] = co_await ctx_.kv.async_get(key, as_tuple(use_awaitable));
   iot::sensor_config stored;
   if (!gec && iot::decode_sensor_config(entry.value, stored).empty()) {
     config_ = stored;
@@ -97,6 +94,31 @@ asio::awaitable<bool> sensor_runtime::start() {
   config_.sensor_id = options_.sensor_id;
   if (options_.interval) config_.interval = *options_.interval;
   if (!co_await store_config()) co_return false;
+
+  const auto& names = ctx_.settings.names;
+  const auto cc = apps::command_consumer_config(ctx_.settings, options_.sensor_id);
+  auto [sec, commands] =
+      co_await ctx_.js.async_subscribe(names.commands_stream, cc, 16, as_tuple(use_awaitable));
+  if (sec == nats_asio::errc::permission_denied) {
+    log_.error("cannot consume commands from " + names.commands_stream + ": consumer " +
+               cc.durable_name + " is missing or differs, or " + cc.deliver_subject +
+               " is not this identity's, and it may not fix that (" + sec.message() +
+               "); provision it with an admin identity: iot-sim provision --sensorID " +
+               options_.sensor_id);
+    co_return false;
+  }
+  if (sec) {
+    log_.error("cannot consume commands from " + names.commands_stream + ": " + sec.message());
+    co_return false;
+  }
+  commands_ = std::move(commands);
+  const auto text = "started: interval " + iot::format_duration(config_.interval) +
+                    ", measurements on " + measurements_subject_ + ", commands from " +
+                    names.commands_of(options_.sensor_id);
+  if (options_.log_each_measurement)
+    log_.info(text);
+  else
+    log_.debug(text);
   co_return true;
 }
 
@@ -104,7 +126,7 @@ asio::awaitable<bool> sensor_runtime::store_config() {
   config_.updated_at = iot::clock::now();
   const auto key = iot::wire_names::config_key(options_.sensor_id);
   for (int attempt = 1;; ++attempt) {
-    auto [ec, rev] = co_await kv_->async_put(key, iot::encode(config_), as_tuple(use_awaitable));
+    auto [ec, rev] = co_await ctx_.kv.async_put(key, iot::encode(config_), as_tuple(use_awaitable));
     if (!ec) co_return true;
     if (ec == nats_asio::errc::permission_denied) {  // retrying cannot help
       log_.error("cannot store config " + key + ": " + ec.message());
@@ -117,54 +139,14 @@ asio::awaitable<bool> sensor_runtime::store_config() {
   }
 }
 
-asio::awaitable<int> sensor_runtime::run() {
-  if (!co_await start()) co_return 1;
-  const auto& names = options_.settings.names;
-  const auto cc = apps::command_consumer_config(options_.settings, options_.sensor_id);
-  auto [sec, commands] =
-      co_await js_->async_subscribe(names.commands_stream, cc, 64, as_tuple(use_awaitable));
-  if (sec == nats_asio::errc::permission_denied) {
-    log_.error("cannot consume commands from " + names.commands_stream + ": consumer " +
-               cc.durable_name + " is missing or differs, or " + cc.deliver_subject +
-               " is not this identity's, and it may not fix that (" + sec.message() +
-               "); provision it with an admin identity: iot-sim provision --sensorID " +
-               options_.sensor_id);
-    co_return 1;
-  }
-  if (sec) {
-    log_.error("cannot consume commands from " + names.commands_stream + ": " + sec.message());
-    co_return 1;
-  }
-  log_.info("started: interval " + iot::format_duration(config_.interval) + ", measurements on " +
-            names.measurements_of(options_.sensor_id) + ", commands from " +
-            names.commands_of(options_.sensor_id));
-
-  using namespace asio::experimental::awaitable_operators;
-  co_await (measure_loop() && command_loop(commands));
-
-  co_await publisher_->finish(options_.shutdown_grace);
-  commands.unsubscribe();
-  co_await conn_.async_drain(2s, as_tuple(use_awaitable));
-  co_await publisher_->wait_idle();  // the close ended the last attempts
-  if (const auto& lost = publisher_->given_up(); !lost.empty()) {
-    std::string ids;
-    for (std::size_t i = 0; i < lost.size() && i < 10; ++i) ids += (i ? ", " : "") + lost[i];
-    if (lost.size() > 10) ids += ", ...";
-    log_.error("gave up on " + std::to_string(lost.size()) +
-               " measurements not acknowledged within " +
-               iot::format_duration(options_.shutdown_grace) + " of shutdown: " + ids);
-  }
-  const auto& s = summary_;
-  std::cout << "summary: published " << s.published << ", acknowledged " << s.acknowledged
-            << ", unacknowledged " << publisher_->unacknowledged() << ", corrected " << s.corrected
-            << ", commands applied " << s.applied << ", rejected " << s.rejected << std::endl;
-  if (options_.dump_file) write_dump();
-  co_return 0;
-}
-
 asio::awaitable<void> sensor_runtime::measure_loop() {
+  if (options_.phase > 0) {
+    tick_.expires_after(
+        std::chrono::duration_cast<std::chrono::milliseconds>(config_.interval * options_.phase));
+    co_await tick_.async_wait(as_tuple(use_awaitable));
+  }
   while (!stopping_) {
-    co_await publisher_->wait_for_room();
+    co_await ctx_.publisher.wait_for_room();
     if (stopping_) break;
     iot::measurement m;
     m.lecture_id = probe_.next_lecture_id();
@@ -177,7 +159,7 @@ asio::awaitable<void> sensor_runtime::measure_loop() {
     const auto taken = std::chrono::steady_clock::now();
     history_.remember(m);
     ++summary_.published;
-    publisher_->publish(m);
+    ctx_.publisher.publish(measurements_subject_, m, on_stored_);
     // Wait one interval from this measurement; a config change cancels the
     // wait and the new interval counts from the same moment.
     while (!stopping_) {
@@ -188,9 +170,9 @@ asio::awaitable<void> sensor_runtime::measure_loop() {
   }
 }
 
-asio::awaitable<void> sensor_runtime::command_loop(nats_asio::js_subscription& commands) {
+asio::awaitable<void> sensor_runtime::command_loop() {
   while (!stopping_) {
-    auto [ec, msg] = co_await commands.async_receive(
+    auto [ec, msg] = co_await commands_.async_receive(
         asio::bind_cancellation_slot(stop_receiving_.slot(), as_tuple(use_awaitable)));
     if (ec) {
       if (!stopping_) log_.error("command consumer ended: " + ec.message());
@@ -207,7 +189,7 @@ asio::awaitable<void> sensor_runtime::handle(nats_asio::js_message msg) {
   // The first lacks this consumer's metadata; the second carries the
   // Nats-Stream header of a read-back, which no published command has.
   const auto& meta = msg.metadata();
-  if (meta.stream != options_.settings.names.commands_stream ||
+  if (meta.stream != ctx_.settings.names.commands_stream ||
       meta.consumer != iot::wire_names::command_consumer(options_.sensor_id)) {
     log_.warn("ignored a message on " + msg.subject() + " that did not come from consumer " +
               iot::wire_names::command_consumer(options_.sensor_id));
@@ -248,7 +230,7 @@ asio::awaitable<void> sensor_runtime::apply(const iot::command& cmd, nats_asio::
     log_.info("interval " + iot::format_duration(old) + " -> " +
               iot::format_duration(config_.interval) + " (command " + cmd.command_uuid + ")");
   } else {
-    const auto* original = history_.find(cmd.metric_id);
+    const auto original = history_.find(cmd.metric_id);
     if (!original) {
       co_await reject(
           msg, cmd.command_uuid,
@@ -265,7 +247,8 @@ asio::awaitable<void> sensor_runtime::apply(const iot::command& cmd, nats_asio::
       corrected.value = v;
     history_.remember(corrected);
     ++summary_.published;
-    if (!co_await publisher_->publish_and_wait(corrected)) co_return;  // redelivered later
+    if (!co_await ctx_.publisher.publish_and_wait(measurements_subject_, corrected, on_stored_))
+      co_return;  // redelivered later
     ++summary_.corrected;
     config_.last_command_id = cmd.command_uuid;
     co_await store_config();
@@ -294,8 +277,8 @@ asio::awaitable<void> sensor_runtime::reject(nats_asio::js_message& msg, const s
     nats_asio::publish_options po;
     po.msg_id = options_.sensor_id + ":dl:" + std::to_string(msg.metadata().stream_sequence);
     auto [ec, ack] =
-        co_await js_->async_publish(options_.settings.names.deadletter_of(options_.sensor_id),
-                                    iot::encode(letter), po, as_tuple(use_awaitable));
+        co_await ctx_.js.async_publish(ctx_.settings.names.deadletter_of(options_.sensor_id),
+                                       iot::encode(letter), po, as_tuple(use_awaitable));
     if (ec) {
       // Keep the command: it comes back after ack_wait and is dead-lettered then.
       log_.error("cannot store dead letter: " + ec.message() + "; command kept for redelivery");
@@ -314,14 +297,12 @@ void sensor_runtime::report(const std::string& uuid, bool applied, const std::st
   r.error = error;
   if (applied) r.config = config_;
   if (auto ec =
-          conn_.publish(options_.settings.names.events_of(options_.sensor_id), iot::encode(r)))
+          ctx_.conn.publish(ctx_.settings.names.events_of(options_.sensor_id), iot::encode(r)))
     log_.warn("cannot publish command result: " + ec.message());
 }
 
-void sensor_runtime::write_dump() const {
-  std::ofstream out(*options_.dump_file);
+void sensor_runtime::write_history(std::ostream& out) const {
   history_.for_each([&](const iot::measurement& m) { out << iot::encode(m) << '\n'; });
-  if (!out) log_.error("cannot write " + *options_.dump_file);
 }
 
 }  // namespace sensor

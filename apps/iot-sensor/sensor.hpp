@@ -1,7 +1,7 @@
 // One simulated sensor: publishes measurements on a re-armable interval,
 // applies commands from its work-queue consumer, keeps its config in the KV
-// bucket. Runs on one executor; stop() may be called from a signal handler
-// running on that executor.
+// bucket. Runs on the connection's executor and shares the connection and
+// the publisher with the other sensors of the process (fleet.hpp).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string>
 
 #include "../common/app_settings.hpp"
@@ -25,18 +26,29 @@
 
 namespace sensor {
 
+// What the sensors of one process share (see fleet.hpp).
+struct sensor_context {
+  nats_asio::connection& conn;
+  nats_asio::jetstream& js;
+  nats_asio::kv_bucket& kv;
+  measurement_publisher& publisher;
+  const apps::app_settings& settings;
+};
+
 struct sensor_options {
   std::string sensor_id;
   std::optional<std::chrono::milliseconds> interval;  // else the stored config's, else 10 s
   std::size_t history = 10000;
-  std::size_t buffer = 10000;  // measurements kept until acknowledged
-  // How long shutdown waits for unacknowledged measurements to get through.
-  std::chrono::milliseconds shutdown_grace{5000};
+  // The first measurement waits this fraction of the interval (0 <= f < 1),
+  // so that a fleet's sensors do not all measure in the same millisecond.
+  double phase = 0;
+  // Log every measurement at info (one sensor) rather than debug (a fleet).
+  bool log_each_measurement = true;
   // Fault injection for tests: exit right after applying a command, before
   // acknowledging it (as a crash there would).
   bool exit_before_ack = false;
-  std::optional<std::string> dump_file;
-  apps::app_settings settings;
+  std::uint32_t seed = 0;  // of the simulated probe
+  apps::log_level log_level = apps::log_level::info;
 };
 
 struct sensor_summary {
@@ -46,36 +58,43 @@ struct sensor_summary {
   std::uint64_t corrected = 0;
   std::uint64_t applied = 0;
   std::uint64_t rejected = 0;
+
+  sensor_summary& operator+=(const sensor_summary& o);
 };
 
 class sensor_runtime {
  public:
-  sensor_runtime(boost::asio::any_io_executor ex, sensor_options options, apps::logger& log);
+  sensor_runtime(sensor_context& context, sensor_options options);
 
-  // Runs until stop(); returns the process exit code.
-  boost::asio::awaitable<int> run();
+  // Loads (or creates) the stored config and subscribes to the command
+  // consumer; false, with the reason logged, if that fails.
+  boost::asio::awaitable<bool> start();
+  // Run side by side after start(), both until stop(). (Two coroutines
+  // spawned apart cost less memory than one awaiting both: a fleet has many.)
+  boost::asio::awaitable<void> measure_loop();
+  boost::asio::awaitable<void> command_loop();
   void stop();
-  const sensor_summary& summary() const { return summary_; }
+  // Before stop(): a stopped sensor's consumer must not take more commands.
+  void unsubscribe() { commands_.unsubscribe(); }
+
+  const std::string& id() const { return options_.sensor_id; }
+  sensor_summary& summary() { return summary_; }
+  void write_history(std::ostream& out) const;
 
  private:
-  boost::asio::awaitable<bool> start();
-  boost::asio::awaitable<void> measure_loop();
-  boost::asio::awaitable<void> command_loop(nats_asio::js_subscription& commands);
   boost::asio::awaitable<void> handle(nats_asio::js_message msg);
   boost::asio::awaitable<void> apply(const iot::command& cmd, nats_asio::js_message& msg);
   boost::asio::awaitable<void> reject(nats_asio::js_message& msg, const std::string& uuid,
                                       const std::string& reason, bool dead_letter);
   boost::asio::awaitable<bool> store_config();
   void report(const std::string& uuid, bool applied, const std::string& error);
-  void write_dump() const;
 
-  boost::asio::any_io_executor executor_;
+  sensor_context& ctx_;
   sensor_options options_;
-  apps::logger& log_;
-  nats_asio::connection conn_;
-  std::optional<nats_asio::jetstream> js_;
-  std::optional<nats_asio::kv_bucket> kv_;
-  std::optional<measurement_publisher> publisher_;
+  apps::logger log_;
+  std::string measurements_subject_;
+  measurement_publisher::stored_handler on_stored_;
+  nats_asio::js_subscription commands_;
   iot::sensor_config config_;
   measurement_history history_;
   simulated_probe probe_;

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
+#include <vector>
 
 #include "nats_asio/detail/completion.hpp"
 
@@ -31,11 +33,11 @@ class async_queue {
       waiter->finish({}, std::move(item));
       return push_result::ok;
     }
-    if (items_.size() >= capacity_) {
+    if (size_locked() >= capacity_) {
       ++dropped_;
       return push_result::full;
     }
-    items_.push_back(std::move(item));
+    items().push_back(std::move(item));
     return push_result::ok;
   }
 
@@ -48,16 +50,16 @@ class async_queue {
       waiter->finish({}, std::move(item));
       return;
     }
-    if (items_.size() >= capacity_) {
-      items_.pop_front();
+    if (size_locked() >= capacity_) {
+      items_->pop_front();
       ++dropped_;
     }
-    items_.push_back(std::move(item));
+    items().push_back(std::move(item));
   }
 
   // Queued items are still delivered; after them every receive fails with `reason`.
   void close(error_code reason) {
-    std::deque<completion_ptr<T>> waiters;
+    std::vector<completion_ptr<T>> waiters;
     {
       std::lock_guard lock(mutex_);
       if (closed_) return;
@@ -69,9 +71,9 @@ class async_queue {
 
   void receive(completion_ptr<T> c) {
     std::unique_lock lock(mutex_);
-    if (!items_.empty()) {
-      T item = std::move(items_.front());
-      items_.pop_front();
+    if (size_locked() > 0) {
+      T item = std::move(items_->front());
+      items_->pop_front();
       lock.unlock();
       c->complete({}, std::move(item));
       return;
@@ -89,7 +91,7 @@ class async_queue {
 
   std::size_t size() const {
     std::lock_guard lock(mutex_);
-    return items_.size();
+    return size_locked();
   }
   std::uint64_t dropped() const {
     std::lock_guard lock(mutex_);
@@ -104,10 +106,16 @@ class async_queue {
   completion_ptr<T> claim_waiter() {
     while (!waiters_.empty()) {
       auto w = std::move(waiters_.front());
-      waiters_.pop_front();
+      waiters_.erase(waiters_.begin());
       if (w->claim()) return w;
     }
     return nullptr;
+  }
+
+  std::size_t size_locked() const { return items_ ? items_->size() : 0; }
+  std::deque<T>& items() {
+    if (!items_) items_.emplace();
+    return *items_;
   }
 
   void forget(const std::weak_ptr<completion<T>>& weak) {
@@ -118,8 +126,11 @@ class async_queue {
   }
 
   mutable std::mutex mutex_;
-  std::deque<T> items_;
-  std::deque<completion_ptr<T>> waiters_;
+  // Made on first use: an empty std::deque already holds ~600 bytes, and a
+  // fleet has one queue per sensor that mostly stays empty.
+  std::optional<std::deque<T>> items_;
+  // Normally zero or one receiver.
+  std::vector<completion_ptr<T>> waiters_;
   error_code closed_;
   std::size_t capacity_;
   std::uint64_t dropped_ = 0;

@@ -1,0 +1,223 @@
+#include "fleet.hpp"
+
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <unordered_map>
+
+#include "../common/provision.hpp"
+#include "iot/duration.hpp"
+
+namespace sensor {
+
+namespace asio = boost::asio;
+using asio::as_tuple;
+using asio::use_awaitable;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Logs an exception that escaped a coroutine instead of ending the process.
+auto log_escape(apps::logger& log, std::string what) {
+  return [&log, what = std::move(what)](std::exception_ptr e, auto&&...) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log.error(what + " failed unexpectedly: " + ex.what());
+    }
+  };
+}
+
+void print_counts(std::ostream& out, const sensor_summary& s) {
+  out << "published " << s.published << ", acknowledged " << s.acknowledged << ", unacknowledged "
+      << s.unacknowledged << ", corrected " << s.corrected << ", commands applied " << s.applied
+      << ", rejected " << s.rejected;
+}
+
+}  // namespace
+
+std::vector<std::string> member_ids(const std::string& sensor_id, std::size_t count) {
+  if (count == 0) return {sensor_id};
+  std::vector<std::string> ids;
+  ids.reserve(count);
+  for (std::size_t i = 1; i <= count; ++i) ids.push_back(sensor_id + "-" + std::to_string(i));
+  return ids;
+}
+
+fleet_runtime::fleet_runtime(asio::any_io_executor ex, fleet_options options, apps::logger& log)
+    : executor_(ex),
+      options_(std::move(options)),
+      log_(log),
+      conn_(ex),
+      changed_(ex, asio::steady_timer::time_point::max()) {}
+
+// Sensors go first: the publisher and the context they refer to outlive them.
+fleet_runtime::~fleet_runtime() { sensors_.clear(); }
+
+void fleet_runtime::stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  log_.info("stopping");
+  for (auto& s : sensors_) s->stop();
+  if (publisher_) publisher_->stop_waiting();
+  changed();
+}
+
+asio::awaitable<void> fleet_runtime::wait_until(std::function<bool()> done) {
+  while (!done()) co_await changed_.async_wait(as_tuple(use_awaitable));
+}
+
+asio::awaitable<bool> fleet_runtime::connect_and_provision() {
+  const auto& s = options_.settings;
+  auto [ec, detail] = co_await conn_.async_connect(s.connect, as_tuple(use_awaitable));
+  if (ec) {
+    log_.error(apps::connect_failure(s, ec, detail));
+    co_return false;
+  }
+  js_.emplace(conn_);
+  std::string error;
+  auto assets = co_await apps::provision(*js_, s, error);
+  if (!assets) {
+    log_.error(error);
+    co_return false;
+  }
+  for (const auto& warning : assets->warnings) log_.warn(warning);
+  kv_ = std::move(assets->config);
+  publisher_.emplace(*js_, options_.buffer, log_);
+  context_.emplace(sensor_context{conn_, *js_, *kv_, *publisher_, options_.settings});
+  co_return true;
+}
+
+void fleet_runtime::launch(sensor_runtime& s) {
+  auto done = [this, &s](std::exception_ptr e) {
+    log_escape(log_, "sensor " + s.id())(e);
+    --running_;
+    changed();
+  };
+  running_ += 2;
+  asio::co_spawn(executor_, s.measure_loop(), done);
+  asio::co_spawn(executor_, s.command_loop(), done);
+}
+
+// A few workers take the sensors in order, so that at most
+// start_concurrency start-ups (JetStream API requests) are in flight.
+asio::awaitable<void> fleet_runtime::start_sensors() {
+  const auto began = std::chrono::steady_clock::now();
+  auto worker = [this]() -> asio::awaitable<void> {
+    while (!stopping_ && !start_failed_ && next_to_start_ < sensors_.size()) {
+      auto& s = *sensors_[next_to_start_++];
+      if (!co_await s.start()) {
+        start_failed_ = true;
+        break;
+      }
+      if (!stopping_) launch(s);
+    }
+    --starters_;
+    changed();
+  };
+  const auto workers =
+      std::min(std::max<std::size_t>(options_.start_concurrency, 1), sensors_.size());
+  for (std::size_t i = 0; i < workers; ++i) {
+    ++starters_;
+    asio::co_spawn(executor_, worker(), [this](std::exception_ptr e) {
+      if (!e) return;
+      log_escape(log_, "starting a sensor")(e);
+      start_failed_ = true;
+      --starters_;
+      changed();
+    });
+  }
+  co_await wait_until([this] { return starters_ == 0; });
+  if (options_.count > 0 && !start_failed_ && !stopping_) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - began);
+    log_.info("fleet started: " + std::to_string(sensors_.size()) + " sensors in " +
+              std::to_string(ms.count()) + " ms, measurements on " +
+              options_.settings.names.measurements_of(options_.sensor_id + "-<n>"));
+  }
+}
+
+asio::awaitable<int> fleet_runtime::run() {
+  if (!co_await connect_and_provision()) co_return 1;
+
+  const auto ids = member_ids(options_.sensor_id, options_.count);
+  std::mt19937 seeds(std::random_device{}());
+  sensors_.reserve(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    sensor_options so;
+    so.sensor_id = ids[i];
+    so.interval = options_.interval;
+    so.history = options_.history;
+    so.phase = options_.jitter ? static_cast<double>(i) / static_cast<double>(ids.size()) : 0;
+    so.log_each_measurement = options_.count == 0;
+    so.exit_before_ack = options_.exit_before_ack;
+    so.seed = seeds();
+    so.log_level = options_.log_level;
+    sensors_.push_back(std::make_unique<sensor_runtime>(*context_, std::move(so)));
+  }
+
+  co_await start_sensors();
+  const bool failed = start_failed_;
+  if (failed) {
+    if (options_.count > 0)
+      log_.error("a sensor of the fleet could not start (see above); stopping the fleet");
+    stop();
+  }
+  co_await wait_until([this] { return running_ == 0; });
+
+  co_await publisher_->finish(options_.shutdown_grace);
+  for (auto& s : sensors_) s->unsubscribe();
+  co_await conn_.async_drain(2s, as_tuple(use_awaitable));
+  co_await publisher_->wait_idle();  // the close ended the last attempts
+  if (failed) co_return 1;
+
+  if (const auto& lost = publisher_->given_up(); !lost.empty()) {
+    std::string ids_text;
+    for (std::size_t i = 0; i < lost.size() && i < 10; ++i) ids_text += (i ? ", " : "") + lost[i];
+    if (lost.size() > 10) ids_text += ", ...";
+    log_.error("gave up on " + std::to_string(lost.size()) +
+               " measurements not acknowledged within " +
+               iot::format_duration(options_.shutdown_grace) + " of shutdown: " + ids_text);
+    // Message ids are "<sensor>:<lecture_id>[:<revision>]".
+    std::unordered_map<std::string_view, sensor_runtime*> by_id;
+    for (auto& s : sensors_) by_id.emplace(s->id(), s.get());
+    for (const auto& id : lost)
+      if (auto it = by_id.find(std::string_view(id).substr(0, id.find(':'))); it != by_id.end())
+        ++it->second->summary().unacknowledged;
+  }
+  print_summary();
+  if (options_.dump_file) write_dump();
+  co_return 0;
+}
+
+void fleet_runtime::print_summary() {
+  if (options_.count == 0) {
+    std::cout << "summary: ";
+    print_counts(std::cout, sensors_.front()->summary());
+    std::cout << std::endl;
+    return;
+  }
+  sensor_summary total;
+  for (auto& s : sensors_) {
+    std::cout << "summary " << s->id() << ": ";
+    print_counts(std::cout, s->summary());
+    std::cout << '\n';
+    total += s->summary();
+  }
+  std::cout << "summary: sensors " << sensors_.size() << ", ";
+  print_counts(std::cout, total);
+  std::cout << std::endl;
+}
+
+void fleet_runtime::write_dump() const {
+  std::ofstream out(*options_.dump_file);
+  for (const auto& s : sensors_) s->write_history(out);
+  if (!out) log_.error("cannot write " + *options_.dump_file);
+}
+
+}  // namespace sensor
