@@ -51,7 +51,7 @@ bool is_executable(const std::string& path) {
 // Can this iot-sensor run a fleet (--count)? Asked through its --help.
 bool sensor_has_fleet_mode(const std::string& bin, const fs::path& dir) {
   bench::sensor_process help({bin, "--help"}, dir);
-  help.stop(10s);  // --help exits at once; stop() only reaps it
+  help.wait(10s);
   return help.stdout_text().find("--count") != std::string::npos;
 }
 

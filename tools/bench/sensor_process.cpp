@@ -111,8 +111,12 @@ std::optional<int> sensor_process::exit_code() {
 }
 
 int sensor_process::stop(std::chrono::milliseconds limit) {
+  if (!exit_code()) ::kill(pid_, SIGTERM);
+  return wait(limit);
+}
+
+int sensor_process::wait(std::chrono::milliseconds limit) {
   if (exit_code()) return *code_;
-  ::kill(pid_, SIGTERM);
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
     if (exit_code()) return *code_;

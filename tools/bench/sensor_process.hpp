@@ -27,8 +27,10 @@ class sensor_process {
   pid_t pid() const { return pid_; }
   // Reaps it if it has ended; the exit code (or 128 + signal) once it has.
   std::optional<int> exit_code();
-  // SIGTERM, then waits up to `limit` (SIGKILL after that). Returns the exit
+  // Waits until it exits, at most `limit` (then SIGKILL). Returns the exit
   // code, or 128 + signal.
+  int wait(std::chrono::milliseconds limit);
+  // SIGTERM, then wait(limit).
   int stop(std::chrono::milliseconds limit);
   // The last `bytes` of its stderr, one line, for error messages.
   std::string stderr_tail(std::size_t bytes = 300) const;
