@@ -67,6 +67,10 @@ int main(int argc, char** argv) {
   CLI::App app{
       "iot-bench: publish throughput, KV and command latency, and fleet cost, each against a "
       "real nats-server; one JSON object per result on stdout"};
+  bench::publish_params pub;
+  bench::kv_params kv;
+  bench::command_params cmd;
+  bench::fleet_params fleet;
   std::string scenario = "all";
   std::optional<std::string> server_url;
   bool smoke = false;
@@ -92,6 +96,9 @@ int main(int argc, char** argv) {
       ->check(apps::whole_number);
   app.add_option("--rounds", rounds, "publish: runs of each side, alternating (default 3)")
       ->check(apps::whole_number);
+  app.add_flag("--variants", pub.variants,
+               "publish: also time the library with callbacks, without an acknowledgment "
+               "timer, and as plain requests (where the time goes)");
   app.add_option("--samples", samples, "kv: timed gets and puts per side (default 5000)")
       ->check(apps::whole_number);
   app.add_option("--commands", commands, "command: round trips per case (default 200)")
@@ -111,10 +118,6 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   if (auto rc = apps::parse_command_line(app, argc, argv, "iot-bench")) return *rc;
 
-  bench::publish_params pub;
-  bench::kv_params kv;
-  bench::command_params cmd;
-  bench::fleet_params fleet;
   if (smoke) {
     pub.messages = 5000;
     pub.subjects = {1, 100};

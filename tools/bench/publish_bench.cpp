@@ -6,6 +6,9 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
+#include <functional>
+#include <map>
+#include <tuple>
 
 #include "nats_asio/jetstream.hpp"
 #include "raw_nats.hpp"
@@ -20,6 +23,7 @@ using asio::as_tuple;
 using asio::awaitable;
 using asio::use_awaitable;
 using namespace std::chrono_literals;
+using nats_asio::error_code;
 
 const std::string stream_name = "BENCH_PUBLISH";
 const std::string subject_prefix = "bench.publish.";
@@ -45,33 +49,85 @@ awaitable<void> reset_stream(const bench_env& env) {
   co_await conn.async_close(as_tuple(use_awaitable));
 }
 
-// `window` coroutines, each publishing and awaiting its acknowledgment in
-// turn, share the messages: the window stays full, as with nats.c's MaxPending.
+// How the library side publishes. `coroutines` is the measured figure; the
+// others (--variants) each take one cost away, to show where time goes.
+enum class variant {
+  coroutines,      // `window` coroutines, each awaiting its acknowledgment in turn
+  callbacks,       // the same with completion callbacks: no coroutine frames
+  no_ack_timeout,  // coroutines, publish_options::timeout 0: no timer per publish
+  request_only,    // coroutines doing connection::async_request (no timer): no
+                   // window semaphore, no acknowledgment parsing
+};
+
+const char* name_of(variant v) {
+  switch (v) {
+    case variant::coroutines:
+      return "coroutines";
+    case variant::callbacks:
+      return "callbacks";
+    case variant::no_ack_timeout:
+      return "no_ack_timeout";
+    case variant::request_only:
+      return "request_only";
+  }
+  return "";
+}
+
+// `window` publishers share the messages, each publishing and awaiting the
+// acknowledgment in turn: the window stays full, as with nats.c's MaxPending.
 awaitable<run_result> library_run(const bench_env& env, const std::vector<std::string>& subjects,
-                                  std::size_t messages, std::size_t window) {
+                                  std::size_t messages, std::size_t window, variant how) {
   nats_asio::connect_options o;
   o.max_pending_publishes = window;
   auto conn = co_await connect(env, o);
   nats_asio::jetstream js(conn);
   const auto& payload = sample_payload();
   auto ex = co_await asio::this_coro::executor;
+  nats_asio::publish_options no_timeout;
+  no_timeout.timeout = std::chrono::milliseconds(0);
 
   std::size_t next = 0, failed = 0, running = 0;
   asio::steady_timer all_done(ex, asio::steady_timer::time_point::max());
   auto worker = [&]() -> awaitable<void> {
     while (next < messages) {
-      const auto i = next++;
-      auto [ec, ack] = co_await js.async_publish(subjects[i % subjects.size()], payload,
-                                                 as_tuple(use_awaitable));
+      const auto& subject = subjects[next++ % subjects.size()];
+      error_code ec;
+      if (how == variant::coroutines) {
+        std::tie(ec, std::ignore) =
+            co_await js.async_publish(subject, payload, as_tuple(use_awaitable));
+      } else if (how == variant::no_ack_timeout) {
+        std::tie(ec, std::ignore) =
+            co_await js.async_publish(subject, payload, no_timeout, as_tuple(use_awaitable));
+      } else {
+        nats_asio::message reply;
+        std::tie(ec, reply) = co_await conn.async_request(
+            subject, payload, std::chrono::milliseconds(0), as_tuple(use_awaitable));
+      }
       if (ec) ++failed;
     }
+  };
+  // The callback chain: each acknowledgment starts the next publish.
+  std::function<void()> publish_next = [&] {
+    if (next >= messages) {
+      if (--running == 0) all_done.cancel();
+      return;
+    }
+    const auto& subject = subjects[next++ % subjects.size()];
+    js.async_publish(subject, payload, [&](error_code ec, const nats_asio::pub_ack&) {
+      if (ec) ++failed;
+      publish_next();
+    });
   };
   const auto start = std::chrono::steady_clock::now();
   for (std::size_t w = 0; w < std::min(window, messages); ++w) {
     ++running;
-    asio::co_spawn(ex, worker(), [&](std::exception_ptr) {
-      if (--running == 0) all_done.cancel();
-    });
+    if (how == variant::callbacks) {
+      publish_next();
+    } else {
+      asio::co_spawn(ex, worker(), [&](std::exception_ptr) {
+        if (--running == 0) all_done.cancel();
+      });
+    }
   }
   co_await all_done.async_wait(as_tuple(use_awaitable));
   const double seconds =
@@ -95,6 +151,7 @@ void run_publish(bench_env& env, const publish_params& p, const emit_fn& emit) {
     for (std::size_t i = 0; i < subject_count; ++i)
       subjects.push_back(subject_prefix + std::to_string(i + 1));
     std::vector<double> raw_rates, library_rates;
+    std::map<std::string, std::vector<double>> variant_rates;
     std::size_t failed = 0;
     const double load = load_average();
     for (int round = 0; round < p.rounds; ++round) {
@@ -103,13 +160,27 @@ void run_publish(bench_env& env, const publish_params& p, const emit_fn& emit) {
         const bool raw_side = (side == 0) == (round % 2 == 0);
         run_coro(env.ioc, reset_stream(env), 60s);
         const auto r =
-            raw_side ? raw_run(env, subjects, p.messages, p.window)
-                     : run_coro(env.ioc, library_run(env, subjects, p.messages, p.window), 600s);
+            raw_side
+                ? raw_run(env, subjects, p.messages, p.window)
+                : run_coro(env.ioc,
+                           library_run(env, subjects, p.messages, p.window, variant::coroutines),
+                           600s);
         (raw_side ? raw_rates : library_rates).push_back(rounded(r.msgs_per_s, 0));
         failed += r.failed;
         env.progress("publish: " + std::to_string(subject_count) + " subject(s), " +
                      (raw_side ? "raw nats.c " : "library    ") +
                      std::to_string(static_cast<long>(r.msgs_per_s)) + " msgs/s");
+      }
+      if (!p.variants) continue;
+      for (auto how : {variant::callbacks, variant::no_ack_timeout, variant::request_only}) {
+        run_coro(env.ioc, reset_stream(env), 60s);
+        const auto r =
+            run_coro(env.ioc, library_run(env, subjects, p.messages, p.window, how), 600s);
+        variant_rates[name_of(how)].push_back(r.msgs_per_s);
+        failed += r.failed;
+        env.progress("publish: " + std::to_string(subject_count) + " subject(s), library " +
+                     name_of(how) + " " + std::to_string(static_cast<long>(r.msgs_per_s)) +
+                     " msgs/s");
       }
     }
     const double raw = median(raw_rates), library = median(library_rates);
@@ -126,6 +197,11 @@ void run_publish(bench_env& env, const publish_params& p, const emit_fn& emit) {
     o["ratio"] = rounded(ratio(library, raw), 3);
     o["raw_runs"] = boost::json::value_from(raw_rates);
     o["library_runs"] = boost::json::value_from(library_rates);
+    if (p.variants) {
+      boost::json::object v;
+      for (const auto& [name, rates] : variant_rates) v[name] = rounded(median(rates), 0);
+      o["library_variants_msgs_per_s"] = std::move(v);
+    }
     o["failed"] = failed;
     o["target_ratio"] = 0.9;
     o["meets_target"] = ratio(library, raw) >= 0.9;

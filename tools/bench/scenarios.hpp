@@ -19,7 +19,8 @@ struct publish_params {
   std::size_t messages = 200000;
   std::vector<std::size_t> subjects{1, 1000};  // one result line each
   std::size_t window = 4096;
-  int rounds = 3;  // raw and library runs each, alternating
+  int rounds = 3;         // raw and library runs each, alternating
+  bool variants = false;  // also time other ways of using the library, once per round
 };
 
 struct kv_params {
