@@ -48,9 +48,18 @@ awaitable<void> delete_bucket(const bench_env& env) {
   co_await conn.async_close(as_tuple(use_awaitable));
 }
 
+// How the library side reads. `kv_get` is the measured figure; the others
+// (--variants) do the same direct get as a plain request, to separate the
+// bucket's own cost from the request's and the request timer's.
+enum class get_mode {
+  kv_get,              // kv_bucket::async_get
+  request_with_timer,  // connection::async_request, 5 s timeout (a timer per request)
+  request_no_timer,    // connection::async_request, timeout 0 (no timer)
+};
+
 // The mirror of raw::kv: a send-asap connection, warm-up, puts, then gets.
-awaitable<raw::kv_result> library_run(const bench_env& env, std::size_t warmup,
-                                      std::size_t samples) {
+awaitable<raw::kv_result> library_run(const bench_env& env, std::size_t warmup, std::size_t samples,
+                                      get_mode mode) {
   nats_asio::connect_options o;
   o.send_asap = true;
   auto conn = co_await connect(env, o);
@@ -63,9 +72,17 @@ awaitable<raw::kv_result> library_run(const bench_env& env, std::size_t warmup,
     auto [ec, rev] = co_await kv.async_put(key, value, as_tuple(use_awaitable));
     if (ec) throw std::runtime_error("async_put: " + ec.message());
   };
+  const std::string direct_get = "$JS.API.DIRECT.GET.KV_" + bucket_name + "." + kv.subject_of(key);
+  const auto timeout = mode == get_mode::request_with_timer ? 5000ms : 0ms;
   auto get = [&]() -> awaitable<void> {
-    auto [ec, entry] = co_await kv.async_get(key, as_tuple(use_awaitable));
-    if (ec) throw std::runtime_error("async_get: " + ec.message());
+    if (mode == get_mode::kv_get) {
+      auto [ec, entry] = co_await kv.async_get(key, as_tuple(use_awaitable));
+      if (ec) throw std::runtime_error("async_get: " + ec.message());
+    } else {
+      auto [ec, reply] =
+          co_await conn.async_request(direct_get, "", timeout, as_tuple(use_awaitable));
+      if (ec || reply.payload.empty()) throw std::runtime_error("direct get: " + ec.message());
+    }
   };
   for (std::size_t i = 0; i < warmup; ++i) {
     co_await put();
@@ -96,7 +113,7 @@ void append(raw::kv_result& to, const raw::kv_result& from) {
 void run_kv(bench_env& env, const kv_params& p, const emit_fn& emit) {
   const double load = load_average();
   run_coro(env.ioc, create_bucket(env), 60s);
-  raw::kv_result raw_all, library_all;
+  raw::kv_result raw_all, library_all, with_timer, no_timer;
   const int rounds = std::max(p.rounds, 1);
   const std::size_t per_round = std::max<std::size_t>(p.samples / rounds, 1);
   const std::size_t warmup = p.warmup / rounds;
@@ -108,8 +125,17 @@ void run_kv(bench_env& env, const kv_params& p, const emit_fn& emit) {
                  return raw::kv(env.url, bucket_name, key, sample_payload(), warmup, per_round);
                }));
       } else {
-        append(library_all, run_coro(env.ioc, library_run(env, warmup, per_round), 600s));
+        append(library_all,
+               run_coro(env.ioc, library_run(env, warmup, per_round, get_mode::kv_get), 600s));
       }
+    }
+    if (p.variants) {
+      append(with_timer,
+             run_coro(env.ioc, library_run(env, warmup, per_round, get_mode::request_with_timer),
+                      600s));
+      append(
+          no_timer,
+          run_coro(env.ioc, library_run(env, warmup, per_round, get_mode::request_no_timer), 600s));
     }
     env.progress("kv: round " + std::to_string(round + 1) + " of " + std::to_string(rounds) +
                  " done");
@@ -141,6 +167,12 @@ void run_kv(bench_env& env, const kv_params& p, const emit_fn& emit) {
       rounded(ratio(percentile(library_all.put_us, 50), percentile(raw_all.put_us, 50)), 3);
   o["put_p99_ratio"] =
       rounded(ratio(percentile(library_all.put_us, 99), percentile(raw_all.put_us, 99)), 3);
+  if (p.variants) {
+    o["library_request_get_p50_us"] = rounded(percentile(with_timer.get_us, 50));
+    o["library_request_get_p99_us"] = rounded(percentile(with_timer.get_us, 99));
+    o["library_request_no_timer_get_p50_us"] = rounded(percentile(no_timer.get_us, 50));
+    o["library_request_no_timer_get_p99_us"] = rounded(percentile(no_timer.get_us, 99));
+  }
   o["target_get_ratio"] = 1.2;
   o["meets_target"] = get_ratio <= 1.2;
   o["loadavg_1m"] = load;

@@ -97,8 +97,8 @@ int main(int argc, char** argv) {
   app.add_option("--rounds", rounds, "publish: runs of each side, alternating (default 3)")
       ->check(apps::whole_number);
   app.add_flag("--variants", pub.variants,
-               "publish: also time the library with callbacks, without an acknowledgment "
-               "timer, and as plain requests (where the time goes)");
+               "publish and kv: also time the library in other ways (callbacks, no "
+               "acknowledgment timer, plain requests) to show where the time goes");
   app.add_option("--samples", samples, "kv: timed gets and puts per side (default 5000)")
       ->check(apps::whole_number);
   app.add_option("--commands", commands, "command: round trips per case (default 200)")
@@ -137,6 +137,7 @@ int main(int argc, char** argv) {
   if (window) pub.window = *window;
   if (rounds) pub.rounds = static_cast<int>(*rounds);
   if (samples) kv.samples = *samples;
+  kv.variants = pub.variants;
   if (commands) cmd.samples = cmd.load_samples = *commands;
   if (load_fleet) cmd.fleet_size = *load_fleet;
   if (fleet_sizes) fleet.sizes = *fleet_sizes;

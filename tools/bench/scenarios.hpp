@@ -26,7 +26,8 @@ struct publish_params {
 struct kv_params {
   std::size_t samples = 5000;  // of get and of put, per side
   std::size_t warmup = 500;
-  int rounds = 2;  // raw and library halves alternate
+  int rounds = 2;         // raw and library halves alternate
+  bool variants = false;  // also time the direct get as a plain request, with and without timer
 };
 
 struct command_params {
