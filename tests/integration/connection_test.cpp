@@ -87,6 +87,38 @@ TEST_CASE("request/reply, no responders and timeout") {
         co_await conn.async_request("svc.silent", "x", 200ms, asio::as_tuple(use_awaitable));
     CHECK(ec2 == errc::timeout);
     CHECK(std::chrono::steady_clock::now() - start >= 200ms);
+    CHECK(std::chrono::steady_clock::now() - start < 700ms);
+  }());
+}
+
+TEST_CASE("requests with different timeouts each time out on their own deadline") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect_to(server);
+    auto silent = conn.subscribe("svc.silent");
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<std::chrono::milliseconds> took(3);
+    int done = 0;
+    auto ask = [&](int i, std::chrono::milliseconds timeout) -> awaitable<void> {
+      auto [ec, r] =
+          co_await conn.async_request("svc.silent", "x", timeout, asio::as_tuple(use_awaitable));
+      CHECK(ec == errc::timeout);
+      took[i] = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - start);
+      ++done;
+    };
+    auto ex = co_await asio::this_coro::executor;
+    asio::co_spawn(ex, ask(0, 600ms), asio::detached);
+    asio::co_spawn(ex, ask(1, 100ms), asio::detached);
+    asio::co_spawn(ex, ask(2, 300ms), asio::detached);
+    while (done < 3) co_await test_support::sleep_for(20ms);
+    CHECK(took[1] >= 100ms);
+    CHECK(took[1] < 300ms);
+    CHECK(took[2] >= 300ms);
+    CHECK(took[2] < 600ms);
+    CHECK(took[0] >= 600ms);
+    CHECK(took[0] < 1000ms);
   }());
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <charconv>
 #include <vector>
@@ -242,9 +243,10 @@ void connection_core::request(std::string_view subject, const header_list& heade
     c->fail(errc::not_connected);
     return;
   }
-  // Armed before the request is visible to the reply thread (the map's lock orders the two).
-  if (timeout.count() > 0) c->expire_after(timeout);
+  const auto deadline = timeout.count() > 0 ? std::chrono::steady_clock::now() + timeout
+                                            : std::chrono::steady_clock::time_point::max();
   std::uint64_t token = 0;
+  bool start_sweeping = false;
   {
     std::lock_guard lock(requests_mutex_);
     if (requests_closed_) {
@@ -256,8 +258,13 @@ void connection_core::request(std::string_view subject, const header_list& heade
       return;
     }
     token = next_token_++;
-    requests_.emplace(token, pending_request{c, std::string(subject)});
+    requests_.emplace(token, pending_request{c, std::string(subject), deadline});
+    if (timeout.count() > 0 && !sweeping_) start_sweeping = sweeping_ = true;
   }
+  if (start_sweeping)
+    boost::asio::post(executor_, [weak = weak_from_this()] {
+      if (auto self = weak.lock()) self->sweep_expired_requests();
+    });
   c->on_finish([weak = weak_from_this(), token] {
     if (auto self = weak.lock()) {
       std::lock_guard lock(self->requests_mutex_);
@@ -266,6 +273,38 @@ void connection_core::request(std::string_view subject, const header_list& heade
   });
   const std::string reply = inbox_prefix_ + "." + std::to_string(token);
   if (auto ec = publish(subject, reply, headers, payload)) c->fail(ec);
+}
+
+// One timer per connection instead of one per request: a JetStream publish
+// is a request, and arming, cancelling and completing an Asio timer for each
+// cost more than the rest of the publish. Runs on the executor while any
+// request with a deadline is pending.
+void connection_core::sweep_expired_requests() {
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<completion_ptr<message>> expired;
+  bool pending = false;
+  {
+    std::lock_guard lock(requests_mutex_);
+    for (auto it = requests_.begin(); it != requests_.end();) {
+      if (it->second.deadline <= now) {
+        expired.push_back(std::move(it->second.c));
+        it = requests_.erase(it);
+        continue;
+      }
+      if (it->second.deadline != std::chrono::steady_clock::time_point::max()) pending = true;
+      ++it;
+    }
+    if (!pending) sweeping_ = false;
+  }
+  for (auto& c : expired)
+    if (c->claim()) c->finish(errc::timeout, message{});
+  if (!pending) return;
+  // The timer keeps itself alive, so it is always destroyed here, on the
+  // executor, even if the connection goes first.
+  auto timer = std::make_shared<boost::asio::steady_timer>(executor_, request_sweep_period);
+  timer->async_wait([timer, weak = weak_from_this()](error_code) {
+    if (auto self = weak.lock()) self->sweep_expired_requests();
+  });
 }
 
 void connection_core::fail_pending_requests(error_code ec) {

@@ -176,15 +176,8 @@ void jetstream::start_publish(std::string subject, std::string payload, header_l
       request{std::move(subject), std::move(payload), std::move(headers), options.timeout});
   auto core = core_;
   auto ex = executor_;
-  auto slot = detail::make_inline_completion<>(ex, [core, req, c, ex](error_code ec) {
-    if (ec) {
-      c->fail(ec);
-      return;
-    }
-    if (c->done()) {  // cancelled while waiting for the slot
-      core->publish_window().release();
-      return;
-    }
+  // Sends once a slot of the window is held; the acknowledgment frees it.
+  auto send = [core, req, c, ex] {
     auto reply = detail::make_inline_completion<message>(ex, [core, c](error_code ec, message m) {
       core->publish_window().release();
       if (ec) {
@@ -200,6 +193,21 @@ void jetstream::start_publish(std::string subject, std::string payload, header_l
     });
     c->on_finish([reply] { reply->fail(boost::asio::error::operation_aborted); });
     core->request(req->subject, req->headers, req->payload, req->timeout, reply);
+  };
+  if (core->publish_window().try_acquire()) {  // the usual case: no waiting
+    send();
+    return;
+  }
+  auto slot = detail::make_inline_completion<>(ex, [core, c, send](error_code ec) {
+    if (ec) {
+      c->fail(ec);
+      return;
+    }
+    if (c->done()) {  // cancelled while waiting for the slot
+      core->publish_window().release();
+      return;
+    }
+    send();
   });
   c->on_finish([slot] { slot->fail(boost::asio::error::operation_aborted); });
   core->publish_window().acquire(slot);

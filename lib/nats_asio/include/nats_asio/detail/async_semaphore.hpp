@@ -43,6 +43,14 @@ class async_semaphore {
     });
   }
 
+  // Takes a unit if one is free and nobody waits; never waits.
+  bool try_acquire() {
+    std::lock_guard lock(mutex_);
+    if (available_ == 0 || !waiters_.empty()) return false;
+    --available_;
+    return true;
+  }
+
   void release() {
     std::unique_lock lock(mutex_);
     while (!waiters_.empty()) {

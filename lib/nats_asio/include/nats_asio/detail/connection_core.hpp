@@ -28,6 +28,9 @@
 
 namespace nats_asio::detail {
 
+// How often pending requests are checked for their deadline.
+inline constexpr std::chrono::milliseconds request_sweep_period{10};
+
 class connection_core : public std::enable_shared_from_this<connection_core> {
  public:
   connection_core(boost::asio::any_io_executor ex, connect_options options);
@@ -56,7 +59,7 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
 
   // Sends a request whose reply (or a timeout, cancellation, the connection
   // closing, or the server refusing the subject) completes `c`. The timeout
-  // is armed on c's executor.
+  // fires on the connection's executor, at most request_sweep_period late.
   void request(std::string_view subject, const header_list& headers, std::string_view payload,
                std::chrono::milliseconds timeout, const completion_ptr<message>& c);
 
@@ -93,6 +96,7 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
   struct pending_request {
     completion_ptr<message> c;
     std::string subject;
+    std::chrono::steady_clock::time_point deadline;
   };
   struct subscription_watch {
     std::string subject;
@@ -100,6 +104,7 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
   };
 
   error_code build_options(natsOptions* opts, std::string& detail);
+  void sweep_expired_requests();
   void fail_pending_requests(error_code ec);
   // Fails, with `ec`, the pending requests for which `match` is true.
   void fail_requests_if(const std::function<bool(std::uint64_t, const pending_request&)>& match,
@@ -118,6 +123,7 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
   std::uint64_t next_token_ = 1;
   std::unordered_map<std::uint64_t, pending_request> requests_;
   bool requests_closed_ = false;
+  bool sweeping_ = false;  // sweep_expired_requests() is scheduled
   bool replies_denied_ = false;
 
   // Subscriptions waiting to hear that the server refused them.
