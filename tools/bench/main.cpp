@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
       ->check(apps::whole_number);
   app.add_flag("--variants", pub.variants,
                "publish and kv: also time the library in other ways (callbacks, no "
-               "acknowledgment timer, plain requests) to show where the time goes");
+               "timeout, plain requests) to show where the time goes");
   app.add_option("--samples", samples, "kv: timed gets and puts per side (default 5000)")
       ->check(apps::whole_number);
   app.add_option("--commands", commands, "command: round trips per case (default 200)")

@@ -54,8 +54,8 @@ awaitable<void> reset_stream(const bench_env& env) {
 enum class variant {
   coroutines,      // `window` coroutines, each awaiting its acknowledgment in turn
   callbacks,       // the same with completion callbacks: no coroutine frames
-  no_ack_timeout,  // coroutines, publish_options::timeout 0: no timer per publish
-  request_only,    // coroutines doing connection::async_request (no timer): no
+  no_ack_timeout,  // coroutines, publish_options::timeout 0: no deadline to track
+  request_only,    // coroutines doing connection::async_request, timeout 0: no
                    // window semaphore, no acknowledgment parsing
 };
 
