@@ -152,7 +152,8 @@ int main(int argc, char** argv) {
   if (cmd.samples == 0) return usage("--commands must be at least 1");
   for (auto n : fleet.sizes)
     if (n == 0) return usage("--fleet-sizes: every size must be at least 1");
-  if (!(fleet.measure_seconds >= 1)) return usage("--measure-seconds must be at least 1");
+  // Each sensor must publish at least twice in the window for its rate.
+  if (!(fleet.measure_seconds >= 2)) return usage("--measure-seconds must be at least 2");
 
   const bool all = scenario == "all";
   const bool needs_sensor = all || scenario == "command" || scenario == "fleet";

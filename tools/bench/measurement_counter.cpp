@@ -24,6 +24,15 @@ void measurement_counter::start_window() {
   state_->window_messages = 0;
 }
 
+double measurement_counter::window_rate() const {
+  double rate = 0;
+  for (const auto& [sensor, a] : state_->window_seen) {
+    const double span = std::chrono::duration<double>(a.last - a.first).count();
+    if (a.count >= 2 && span > 0) rate += static_cast<double>(a.count - 1) / span;
+  }
+  return rate;
+}
+
 std::uint64_t measurement_counter::dropped() const {
   return state_->sub.is_open() ? state_->sub.dropped() : 0;
 }
@@ -42,7 +51,10 @@ asio::awaitable<void> measurement_counter::count(std::shared_ptr<state> s) {
     std::string sensor = msg.subject.substr(dot == std::string::npos ? 0 : dot + 1);
     ++s->messages;
     ++s->window_messages;
-    s->window_seen.insert(sensor);
+    const auto now = std::chrono::steady_clock::now();
+    auto& a = s->window_seen[sensor];
+    if (a.count++ == 0) a.first = now;
+    a.last = now;
     s->seen.insert(std::move(sensor));
   }
 }

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "nats_asio/connection.hpp"
@@ -33,6 +34,11 @@ class measurement_counter {
   void start_window();
   std::uint64_t window_messages() const { return state_->window_messages; }
   std::size_t window_sensors() const { return state_->window_seen.size(); }
+  // The fleet's rate in the window as the sum of each sensor's own rate
+  // (its measurements after the first, over the time from its first to its
+  // last): unlike messages / window length, it does not depend on where the
+  // window cuts each sensor's interval, which matters for a few sensors.
+  double window_rate() const;
 
   std::uint64_t dropped() const;
 
@@ -44,10 +50,15 @@ class measurement_counter {
   void stop();
 
  private:
+  struct arrivals {
+    std::uint64_t count = 0;
+    std::chrono::steady_clock::time_point first, last;
+  };
   struct state {
     explicit state(nats_asio::subscription s) : sub(std::move(s)) {}
     nats_asio::subscription sub;
-    std::unordered_set<std::string> seen, window_seen;
+    std::unordered_set<std::string> seen;
+    std::unordered_map<std::string, arrivals> window_seen;
     std::uint64_t messages = 0, window_messages = 0;
     bool stopped = false;
   };
