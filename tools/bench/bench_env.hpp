@@ -28,11 +28,13 @@ struct bench_env {
 
   boost::asio::io_context& ioc;
   std::string url;
-  pid_t server_pid = -1;     // -1: a server given with --server, not measured
-  bool owns_server = false;  // true: streams may be deleted between runs
+  pid_t server_pid = -1;  // -1: a server given with --server, not measured
   std::string sensor_bin;
   std::filesystem::path scratch;
   std::function<void(const std::string&)> progress;  // one line to stderr
+  // Replaces the server with a new one (empty store, fresh process) and
+  // updates url and server_pid; empty for a server given with --server.
+  std::function<void()> fresh_server;
 };
 
 // The ~120-byte measurement-like JSON payload every throughput run sends.

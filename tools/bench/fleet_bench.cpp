@@ -14,7 +14,6 @@
 #include "iot/wire.hpp"
 #include "measurement_counter.hpp"
 #include "nats_asio/jetstream.hpp"
-#include "platform_state.hpp"
 #include "process_stats.hpp"
 #include "scenarios.hpp"
 #include "sensor_process.hpp"
@@ -71,6 +70,7 @@ awaitable<boost::json::object> fleet_run(const bench_env& env, std::size_t n,
   measurement_counter counter(conn, names.measurements_subject);
 
   const std::string id = "fleet" + std::to_string(n);
+  const auto server_spawn = sample_process(env.server_pid);
   const auto interval_text = std::to_string(p.interval.count()) + "ms";
   const std::vector<std::string> args{
       env.sensor_bin, "--sensorID",  id,         "--count", std::to_string(n),
@@ -85,6 +85,8 @@ awaitable<boost::json::object> fleet_run(const bench_env& env, std::size_t n,
     throw std::runtime_error("iot-sensor --count " + std::to_string(n) + " exited with " +
                              std::to_string(*code) + ": " + sensor.stderr_tail());
   const double startup = seconds_since(spawned);
+  const auto server_started = sample_process(env.server_pid);
+  const auto sensor_started = sample_process(sensor.pid());
   const std::size_t seen_at_startup = counter.sensors_seen();
   env.progress("fleet " + std::to_string(n) + ": " + std::to_string(seen_at_startup) +
                " sensor(s) publishing after " + std::to_string(startup) + " s");
@@ -142,6 +144,12 @@ awaitable<boost::json::object> fleet_run(const bench_env& env, std::size_t n,
   o["startup_s"] = rounded(startup, 3);
   o["started_all"] = started_all;
   o["sensors_seen_at_startup"] = seen_at_startup;
+  // CPU during start-up: is the server busy creating consumers, or waiting?
+  if (sensor_started) o["startup_sensor_cpu_s"] = rounded(sensor_started->cpu_seconds, 3);
+  o["startup_server_cpu_s"] =
+      server_spawn && server_started
+          ? boost::json::value(rounded(server_started->cpu_seconds - server_spawn->cpu_seconds, 3))
+          : boost::json::value(nullptr);
   o["msgs_per_s"] = rounded(rate, 1);
   o["per_sensor_msgs_per_s"] = rounded(sensor_rate, 1);
   o["expected_msgs_per_s"] = rounded(expected, 1);
@@ -179,10 +187,13 @@ awaitable<boost::json::object> fleet_run(const bench_env& env, std::size_t n,
 }  // namespace
 
 void run_fleet(bench_env& env, const fleet_params& p, const emit_fn& emit) {
-  if (!env.owns_server) env.progress("fleet: --server given, streams are not reset between sizes");
+  if (!env.fresh_server)
+    env.progress("fleet: --server given: each size runs on what earlier runs left in the server");
   for (const auto n : p.sizes) {
     const double load = load_average();
-    run_coro(env.ioc, reset_platform(env), 120s);
+    // A fresh server for each size: its memory then shows what this fleet
+    // costs, not what earlier scenarios left in it.
+    if (env.fresh_server) env.fresh_server();
     env.progress("fleet: starting " + std::to_string(n) + " sensor(s)");
     auto limit = std::chrono::duration_cast<std::chrono::seconds>(p.startup_limit) +
                  std::chrono::seconds(static_cast<long>(p.measure_seconds)) + 180s;

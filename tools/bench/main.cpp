@@ -197,9 +197,15 @@ int main(int argc, char** argv) {
     }
     env.url = server->url();
     env.server_pid = server->pid();
-    env.owns_server = true;
     env.progress("nats-server " + std::to_string(env.server_pid) + " on " + env.url + ", store " +
                  server->store_dir().string());
+    env.fresh_server = [&] {
+      server.reset();
+      server = std::make_unique<test_support::nats_server>();
+      env.url = server->url();
+      env.server_pid = server->pid();
+      env.progress("fresh nats-server " + std::to_string(env.server_pid) + " on " + env.url);
+    };
   }
 
   int rc = 0;

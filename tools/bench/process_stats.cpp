@@ -1,5 +1,6 @@
 #include "process_stats.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -49,6 +50,15 @@ std::optional<process_sample> sample_process(pid_t pid) {
   static const long ticks = ::sysconf(_SC_CLK_TCK);
   s.cpu_seconds = static_cast<double>(utime + stime) / static_cast<double>(ticks);
   return s;
+}
+
+double own_cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(u.ru_utime) + seconds(u.ru_stime);
 }
 
 double cores_used(const process_sample& before, const process_sample& after) {

@@ -20,6 +20,10 @@ struct process_sample {
 // nullopt when the process is gone (or never existed).
 std::optional<process_sample> sample_process(pid_t pid);
 
+// CPU seconds (user + system, all threads) this process has used so far,
+// with getrusage's microsecond resolution.
+double own_cpu_seconds();
+
 // CPU cores used between two samples of one process: CPU seconds / wall seconds.
 double cores_used(const process_sample& before, const process_sample& after);
 

@@ -1,6 +1,8 @@
 // Scenario "publish": JetStream publish throughput with a window of
 // publishes in flight, through the library and through raw nats.c.
+
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -11,6 +13,7 @@
 #include <tuple>
 
 #include "nats_asio/jetstream.hpp"
+#include "process_stats.hpp"
 #include "raw_nats.hpp"
 #include "scenarios.hpp"
 #include "stats.hpp"
@@ -31,7 +34,16 @@ const std::string subject_prefix = "bench.publish.";
 struct run_result {
   double msgs_per_s = 0;
   std::size_t failed = 0;
+  double client_cpu_us_per_msg = 0;  // this process (all threads, nats.c's too)
+  double server_cpu_us_per_msg = 0;  // 0 without a server PID
 };
+
+// CPU microseconds per message of `pid` between two samples.
+double cpu_us_per_msg(const std::optional<process_sample>& before,
+                      const std::optional<process_sample>& after, std::size_t messages) {
+  if (!before || !after || messages == 0) return 0;
+  return (after->cpu_seconds - before->cpu_seconds) * 1e6 / static_cast<double>(messages);
+}
 
 // A fresh, empty file-store stream for each run.
 awaitable<void> reset_stream(const bench_env& env) {
@@ -54,6 +66,8 @@ awaitable<void> reset_stream(const bench_env& env) {
 enum class variant {
   coroutines,      // `window` coroutines, each awaiting its acknowledgment in turn
   callbacks,       // the same with completion callbacks: no coroutine frames
+  no_cancel_slot,  // coroutines whose handlers carry an empty cancellation slot,
+                   // so the library binds no cancellation handler per publish
   no_ack_timeout,  // coroutines, publish_options::timeout 0: no deadline to track
   request_only,    // coroutines doing connection::async_request, timeout 0: no
                    // window semaphore, no acknowledgment parsing
@@ -65,6 +79,8 @@ const char* name_of(variant v) {
       return "coroutines";
     case variant::callbacks:
       return "callbacks";
+    case variant::no_cancel_slot:
+      return "no_cancel_slot";
     case variant::no_ack_timeout:
       return "no_ack_timeout";
     case variant::request_only:
@@ -95,6 +111,10 @@ awaitable<run_result> library_run(const bench_env& env, const std::vector<std::s
       if (how == variant::coroutines) {
         std::tie(ec, std::ignore) =
             co_await js.async_publish(subject, payload, as_tuple(use_awaitable));
+      } else if (how == variant::no_cancel_slot) {
+        std::tie(ec, std::ignore) = co_await js.async_publish(
+            subject, payload,
+            asio::bind_cancellation_slot(asio::cancellation_slot(), as_tuple(use_awaitable)));
       } else if (how == variant::no_ack_timeout) {
         std::tie(ec, std::ignore) =
             co_await js.async_publish(subject, payload, no_timeout, as_tuple(use_awaitable));
@@ -119,6 +139,7 @@ awaitable<run_result> library_run(const bench_env& env, const std::vector<std::s
     });
   };
   const auto start = std::chrono::steady_clock::now();
+  const double cpu_start = own_cpu_seconds();
   for (std::size_t w = 0; w < std::min(window, messages); ++w) {
     ++running;
     if (how == variant::callbacks) {
@@ -132,15 +153,20 @@ awaitable<run_result> library_run(const bench_env& env, const std::vector<std::s
   co_await all_done.async_wait(as_tuple(use_awaitable));
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double cpu = own_cpu_seconds() - cpu_start;
   co_await conn.async_close(as_tuple(use_awaitable));
-  co_return run_result{static_cast<double>(messages - failed) / seconds, failed};
+  run_result r{static_cast<double>(messages - failed) / seconds, failed};
+  r.client_cpu_us_per_msg = cpu * 1e6 / static_cast<double>(messages);
+  co_return r;
 }
 
 run_result raw_run(const bench_env& env, const std::vector<std::string>& subjects,
                    std::size_t messages, std::size_t window) {
   auto r = on_plain_thread(
       [&] { return raw::publish(env.url, subjects, messages, window, sample_payload()); });
-  return run_result{static_cast<double>(r.acknowledged) / r.seconds, messages - r.acknowledged};
+  run_result out{static_cast<double>(r.acknowledged) / r.seconds, messages - r.acknowledged};
+  out.client_cpu_us_per_msg = r.cpu_seconds * 1e6 / static_cast<double>(messages);
+  return out;
 }
 
 }  // namespace
@@ -150,34 +176,47 @@ void run_publish(bench_env& env, const publish_params& p, const emit_fn& emit) {
     std::vector<std::string> subjects;
     for (std::size_t i = 0; i < subject_count; ++i)
       subjects.push_back(subject_prefix + std::to_string(i + 1));
-    std::vector<double> raw_rates, library_rates;
-    std::map<std::string, std::vector<double>> variant_rates;
+    std::vector<double> raw_rates, library_rates, raw_cpu, library_cpu, raw_server_cpu,
+        library_server_cpu;
+    std::map<std::string, std::vector<double>> variant_rates, variant_cpu;
     std::size_t failed = 0;
     const double load = load_average();
+    // Each run on a fresh stream; the server's CPU is measured around it (it
+    // is idle while the client connects), the client's inside it.
+    auto measured = [&](auto run) {
+      run_coro(env.ioc, reset_stream(env), 60s);
+      const auto server_0 = sample_process(env.server_pid);
+      run_result r = run();
+      r.server_cpu_us_per_msg =
+          cpu_us_per_msg(server_0, sample_process(env.server_pid), p.messages);
+      failed += r.failed;
+      return r;
+    };
+    auto library_side = [&](variant how) {
+      return measured([&] {
+        return run_coro(env.ioc, library_run(env, subjects, p.messages, p.window, how), 600s);
+      });
+    };
     for (int round = 0; round < p.rounds; ++round) {
       // Alternate which side goes first, so neither always meets a warmer server.
       for (int side = 0; side < 2; ++side) {
         const bool raw_side = (side == 0) == (round % 2 == 0);
-        run_coro(env.ioc, reset_stream(env), 60s);
-        const auto r =
-            raw_side
-                ? raw_run(env, subjects, p.messages, p.window)
-                : run_coro(env.ioc,
-                           library_run(env, subjects, p.messages, p.window, variant::coroutines),
-                           600s);
+        const auto r = raw_side
+                           ? measured([&] { return raw_run(env, subjects, p.messages, p.window); })
+                           : library_side(variant::coroutines);
         (raw_side ? raw_rates : library_rates).push_back(rounded(r.msgs_per_s, 0));
-        failed += r.failed;
+        (raw_side ? raw_cpu : library_cpu).push_back(r.client_cpu_us_per_msg);
+        (raw_side ? raw_server_cpu : library_server_cpu).push_back(r.server_cpu_us_per_msg);
         env.progress("publish: " + std::to_string(subject_count) + " subject(s), " +
                      (raw_side ? "raw nats.c " : "library    ") +
                      std::to_string(static_cast<long>(r.msgs_per_s)) + " msgs/s");
       }
       if (!p.variants) continue;
-      for (auto how : {variant::callbacks, variant::no_ack_timeout, variant::request_only}) {
-        run_coro(env.ioc, reset_stream(env), 60s);
-        const auto r =
-            run_coro(env.ioc, library_run(env, subjects, p.messages, p.window, how), 600s);
+      for (auto how : {variant::callbacks, variant::no_cancel_slot, variant::no_ack_timeout,
+                       variant::request_only}) {
+        const auto r = library_side(how);
         variant_rates[name_of(how)].push_back(r.msgs_per_s);
-        failed += r.failed;
+        variant_cpu[name_of(how)].push_back(r.client_cpu_us_per_msg);
         env.progress("publish: " + std::to_string(subject_count) + " subject(s), library " +
                      name_of(how) + " " + std::to_string(static_cast<long>(r.msgs_per_s)) +
                      " msgs/s");
@@ -195,12 +234,22 @@ void run_publish(bench_env& env, const publish_params& p, const emit_fn& emit) {
     o["raw_msgs_per_s"] = rounded(raw, 0);
     o["library_msgs_per_s"] = rounded(library, 0);
     o["ratio"] = rounded(ratio(library, raw), 3);
+    // CPU per message from the first publish to the last acknowledgment; the
+    // client's includes the bench's own loop (message creation, counting).
+    o["raw_client_cpu_us_per_msg"] = rounded(median(raw_cpu), 2);
+    o["library_client_cpu_us_per_msg"] = rounded(median(library_cpu), 2);
+    if (env.server_pid > 0) {
+      o["raw_server_cpu_us_per_msg"] = rounded(median(raw_server_cpu), 2);
+      o["library_server_cpu_us_per_msg"] = rounded(median(library_server_cpu), 2);
+    }
     o["raw_runs"] = boost::json::value_from(raw_rates);
     o["library_runs"] = boost::json::value_from(library_rates);
     if (p.variants) {
-      boost::json::object v;
-      for (const auto& [name, rates] : variant_rates) v[name] = rounded(median(rates), 0);
-      o["library_variants_msgs_per_s"] = std::move(v);
+      boost::json::object rates, cpu;
+      for (const auto& [name, values] : variant_rates) rates[name] = rounded(median(values), 0);
+      for (const auto& [name, values] : variant_cpu) cpu[name] = rounded(median(values), 2);
+      o["library_variants_msgs_per_s"] = std::move(rates);
+      o["library_variants_client_cpu_us_per_msg"] = std::move(cpu);
     }
     o["failed"] = failed;
     o["target_ratio"] = 0.9;

@@ -7,6 +7,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include "process_stats.hpp"
+
 namespace bench::raw {
 namespace {
 
@@ -87,6 +89,7 @@ publish_result publish(const std::string& url, const std::vector<std::string>& s
   js_ptr js(raw_js);
 
   const auto start = clock::now();
+  const double cpu_start = own_cpu_seconds();
   for (std::size_t i = 0; i < messages; ++i) {
     const auto& subject = subjects[i % subjects.size()];
     natsMsg* msg = nullptr;
@@ -103,6 +106,7 @@ publish_result publish(const std::string& url, const std::vector<std::string>& s
   check(js_PublishAsyncComplete(js.get(), &po), "js_PublishAsyncComplete");
   publish_result r;
   r.seconds = std::chrono::duration<double>(clock::now() - start).count();
+  r.cpu_seconds = own_cpu_seconds() - cpu_start;
   r.acknowledged = counts.acknowledged.load();
   r.failed = counts.failed.load();
   js.reset();

@@ -10,7 +10,8 @@
 namespace bench::raw {
 
 struct publish_result {
-  double seconds = 0;  // first publish until the last acknowledgment
+  double seconds = 0;      // first publish until the last acknowledgment
+  double cpu_seconds = 0;  // of this process (all threads) in that time
   std::size_t acknowledged = 0;
   std::size_t failed = 0;
 };
