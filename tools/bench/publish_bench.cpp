@@ -64,13 +64,15 @@ awaitable<void> reset_stream(const bench_env& env) {
 // How the library side publishes. `coroutines` is the measured figure; the
 // others (--variants) each take one cost away, to show where time goes.
 enum class variant {
-  coroutines,      // `window` coroutines, each awaiting its acknowledgment in turn
-  callbacks,       // the same with completion callbacks: no coroutine frames
-  no_cancel_slot,  // coroutines whose handlers carry an empty cancellation slot,
-                   // so the library binds no cancellation handler per publish
-  no_ack_timeout,  // coroutines, publish_options::timeout 0: no deadline to track
-  request_only,    // coroutines doing connection::async_request, timeout 0: no
-                   // window semaphore, no acknowledgment parsing
+  coroutines,           // `window` coroutines, each awaiting its acknowledgment in turn
+  callbacks,            // the same with completion callbacks: no coroutine frames
+  no_cancel_slot,       // coroutines whose handlers carry an empty cancellation slot,
+                        // so the library binds no cancellation handler per publish
+  own_delivery_thread,  // coroutines, connect_options::shared_delivery_threads
+                        // false: replies on their subscription's own thread
+  no_ack_timeout,       // coroutines, publish_options::timeout 0: no deadline to track
+  request_only,         // coroutines doing connection::async_request, timeout 0: no
+                        // window semaphore, no acknowledgment parsing
 };
 
 const char* name_of(variant v) {
@@ -81,6 +83,8 @@ const char* name_of(variant v) {
       return "callbacks";
     case variant::no_cancel_slot:
       return "no_cancel_slot";
+    case variant::own_delivery_thread:
+      return "own_delivery_thread";
     case variant::no_ack_timeout:
       return "no_ack_timeout";
     case variant::request_only:
@@ -95,6 +99,7 @@ awaitable<run_result> library_run(const bench_env& env, const std::vector<std::s
                                   std::size_t messages, std::size_t window, variant how) {
   nats_asio::connect_options o;
   o.max_pending_publishes = window;
+  o.shared_delivery_threads = how != variant::own_delivery_thread;
   auto conn = co_await connect(env, o);
   nats_asio::jetstream js(conn);
   const auto& payload = sample_payload();
@@ -108,7 +113,7 @@ awaitable<run_result> library_run(const bench_env& env, const std::vector<std::s
     while (next < messages) {
       const auto& subject = subjects[next++ % subjects.size()];
       error_code ec;
-      if (how == variant::coroutines) {
+      if (how == variant::coroutines || how == variant::own_delivery_thread) {
         std::tie(ec, std::ignore) =
             co_await js.async_publish(subject, payload, as_tuple(use_awaitable));
       } else if (how == variant::no_cancel_slot) {
@@ -212,8 +217,8 @@ void run_publish(bench_env& env, const publish_params& p, const emit_fn& emit) {
                      std::to_string(static_cast<long>(r.msgs_per_s)) + " msgs/s");
       }
       if (!p.variants) continue;
-      for (auto how : {variant::callbacks, variant::no_cancel_slot, variant::no_ack_timeout,
-                       variant::request_only}) {
+      for (auto how : {variant::callbacks, variant::no_cancel_slot, variant::own_delivery_thread,
+                       variant::no_ack_timeout, variant::request_only}) {
         const auto r = library_side(how);
         variant_rates[name_of(how)].push_back(r.msgs_per_s);
         variant_cpu[name_of(how)].push_back(r.client_cpu_us_per_msg);
