@@ -38,7 +38,7 @@ struct run_result {
   double server_cpu_us_per_msg = 0;  // 0 without a server PID
 };
 
-// CPU microseconds per message of `pid` between two samples.
+// CPU microseconds per message of one process between two of its samples.
 double cpu_us_per_msg(const std::optional<process_sample>& before,
                       const std::optional<process_sample>& after, std::size_t messages) {
   if (!before || !after || messages == 0) return 0;
