@@ -1,6 +1,5 @@
 #include "fleet.hpp"
 
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
