@@ -29,6 +29,10 @@ class logger {
   void warn(std::string_view text) const { write(log_level::warn, "WARN", text); }
   void info(std::string_view text) const { write(log_level::info, "INFO", text); }
   void debug(std::string_view text) const { write(log_level::debug, "DEBUG", text); }
+  void at(log_level l, std::string_view text) const {
+    static constexpr const char* tags[] = {"ERROR", "WARN", "INFO", "DEBUG"};
+    write(l, tags[static_cast<int>(l)], text);
+  }
 
  private:
   void write(log_level l, const char* tag, std::string_view text) const {

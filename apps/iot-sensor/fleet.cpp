@@ -55,9 +55,6 @@ fleet_runtime::fleet_runtime(asio::any_io_executor ex, fleet_options options, ap
       conn_(ex),
       changed_(ex, asio::steady_timer::time_point::max()) {}
 
-// Sensors go first: the publisher and the context they refer to outlive them.
-fleet_runtime::~fleet_runtime() { sensors_.clear(); }
-
 void fleet_runtime::stop() {
   if (stopping_) return;
   stopping_ = true;

@@ -53,7 +53,6 @@ std::vector<std::string> member_ids(const std::string& sensor_id, std::size_t co
 class fleet_runtime {
  public:
   fleet_runtime(boost::asio::any_io_executor ex, fleet_options options, apps::logger& log);
-  ~fleet_runtime();
 
   // Runs until stop(); returns the process exit code.
   boost::asio::awaitable<int> run();
@@ -76,6 +75,7 @@ class fleet_runtime {
   std::optional<nats_asio::kv_bucket> kv_;
   std::optional<measurement_publisher> publisher_;
   std::optional<sensor_context> context_;
+  // Declared after the publisher and context they refer to, so destroyed first.
   std::vector<std::unique_ptr<sensor_runtime>> sensors_;
   boost::asio::steady_timer changed_;  // never expires; cancel() wakes wait_until()
   std::size_t next_to_start_ = 0;

@@ -60,14 +60,8 @@ sensor_runtime::sensor_runtime(sensor_context& context, sensor_options options)
       measurements_subject_(ctx_.settings.names.measurements_of(options_.sensor_id)),
       on_stored_([this](const iot::measurement& m, bool duplicate) {
         ++summary_.acknowledged;
-        const auto level =
-            options_.log_each_measurement ? apps::log_level::info : apps::log_level::debug;
-        if (!log_.enabled(level)) return;
-        const auto text = describe(m) + (duplicate ? " (duplicate)" : "");
-        if (level == apps::log_level::info)
-          log_.info(text);
-        else
-          log_.debug(text);
+        if (log_.enabled(detail_level()))
+          log_.at(detail_level(), describe(m) + (duplicate ? " (duplicate)" : ""));
       }),
       history_(options_.history, options_.sensor_id, simulated_probe::unit),
       probe_(options_.seed),
@@ -112,13 +106,9 @@ asio::awaitable<bool> sensor_runtime::start() {
     co_return false;
   }
   commands_ = std::move(commands);
-  const auto text = "started: interval " + iot::format_duration(config_.interval) +
-                    ", measurements on " + measurements_subject_ + ", commands from " +
-                    names.commands_of(options_.sensor_id);
-  if (options_.log_each_measurement)
-    log_.info(text);
-  else
-    log_.debug(text);
+  log_.at(detail_level(), "started: interval " + iot::format_duration(config_.interval) +
+                              ", measurements on " + measurements_subject_ + ", commands from " +
+                              names.commands_of(options_.sensor_id));
   co_return true;
 }
 

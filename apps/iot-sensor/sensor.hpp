@@ -88,6 +88,10 @@ class sensor_runtime {
                                       const std::string& reason, bool dead_letter);
   boost::asio::awaitable<bool> store_config();
   void report(const std::string& uuid, bool applied, const std::string& error);
+  // Where per-measurement and start lines go: info for one sensor, debug in a fleet.
+  apps::log_level detail_level() const {
+    return options_.log_each_measurement ? apps::log_level::info : apps::log_level::debug;
+  }
 
   sensor_context& ctx_;
   sensor_options options_;

@@ -17,6 +17,7 @@
 #include "nats_asio/jetstream.hpp"
 #include "nats_asio/kv_bucket.hpp"
 #include "nats_server.hpp"
+#include "program_runs.hpp"
 #include "run_async.hpp"
 #include "test_connection.hpp"
 
@@ -27,15 +28,16 @@ using asio::awaitable;
 using asio::use_awaitable;
 using test_support::child_process;
 using test_support::connect_to;
+using test_support::json_u64;
 using test_support::nats_server;
 using test_support::run_async;
 using test_support::run_program;
+using test_support::run_sim;
+using test_support::sensor_bin;
+using test_support::sim_bin;
 using test_support::temp_dir;
 
 namespace {
-
-std::string sensor_bin() { return std::getenv("IOT_SENSOR_BIN"); }
-std::string sim_bin() { return std::getenv("IOT_SIM_BIN"); }
 
 std::string member(int k) { return "plant-" + std::to_string(k); }
 
@@ -61,16 +63,6 @@ struct running_fleet {
   }
   child_process process;
 };
-
-test_support::run_result sim(const nats_server& server, const temp_dir& dir,
-                             std::vector<std::string> args) {
-  args.insert(args.begin(), sim_bin());
-  return run_program(std::move(args), dir.path(), {{"NATS_URL", server.url()}}, 30s);
-}
-
-std::uint64_t field_u64(const std::string& json, const char* name) {
-  return boost::json::parse(json).at(name).to_number<std::uint64_t>();
-}
 
 struct counts {
   std::uint64_t published = 0, acknowledged = 0, unacknowledged = 0, corrected = 0, applied = 0;
@@ -165,33 +157,36 @@ TEST_CASE(
     CHECK(interval == 200);
   }
 
-  auto applied = sim(server, dir, {"edit_config", "--sensorID", "plant-37", "--interval", "1s"});
+  auto applied =
+      run_sim(server, dir, {"edit_config", "--sensorID", "plant-37", "--interval", "1s"});
   CHECK_MESSAGE(applied.code == 0, applied.out << applied.err);
   CHECK(applied.out.find("applied by plant-37") != std::string::npos);
 
   // plant-37 now measures once a second (checked in the stream below), and
   // still in sequence.
-  auto slow = sim(server, dir, {"subscribe", "--sensorID", "plant-37", "--count", "3", "--json"});
+  auto slow =
+      run_sim(server, dir, {"subscribe", "--sensorID", "plant-37", "--count", "3", "--json"});
   REQUIRE(slow.code == 0);
   std::vector<std::string> lines;
   std::istringstream in(slow.out);
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   REQUIRE(lines.size() == 3);
-  CHECK(field_u64(lines[1], "seq") == field_u64(lines[0], "seq") + 1);
-  CHECK(field_u64(lines[2], "seq") == field_u64(lines[1], "seq") + 1);
+  CHECK(json_u64(lines[1], "seq") == json_u64(lines[0], "seq") + 1);
+  CHECK(json_u64(lines[2], "seq") == json_u64(lines[1], "seq") + 1);
 
   // A fresh measurement of plant-5, well inside its history (100 here).
-  auto pick = sim(server, dir, {"subscribe", "--sensorID", "plant-5", "--count", "1", "--json"});
+  auto pick =
+      run_sim(server, dir, {"subscribe", "--sensorID", "plant-5", "--count", "1", "--json"});
   REQUIRE(pick.code == 0);
-  const auto lecture = field_u64(pick.out, "lecture_id");
-  auto corrected = sim(server, dir,
-                       {"edit_measurement", "--sensorID", "plant-5", "--id",
-                        std::to_string(lecture), "--value", "42.5"});
+  const auto lecture = json_u64(pick.out, "lecture_id");
+  auto corrected = run_sim(server, dir,
+                           {"edit_measurement", "--sensorID", "plant-5", "--id",
+                            std::to_string(lecture), "--value", "42.5"});
   CHECK_MESSAGE(corrected.code == 0, corrected.out << corrected.err);
   // Another member does not know plant-5's measurement.
-  auto foreign = sim(server, dir,
-                     {"edit_measurement", "--sensorID", "plant-6", "--id", std::to_string(lecture),
-                      "--value", "1"});
+  auto foreign = run_sim(server, dir,
+                         {"edit_measurement", "--sensorID", "plant-6", "--id",
+                          std::to_string(lecture), "--value", "1"});
   CHECK(foreign.code == 4);
 
   fleet.stop();
@@ -262,12 +257,13 @@ TEST_CASE(
   temp_dir dir;
   {
     running_fleet fleet(server, dir, count);
-    auto applied = sim(server, dir, {"edit_config", "--sensorID", "plant-7", "--interval", "1s"});
+    auto applied =
+        run_sim(server, dir, {"edit_config", "--sensorID", "plant-7", "--interval", "1s"});
     REQUIRE_MESSAGE(applied.code == 0, applied.out << applied.err);
     fleet.stop();
   }
   // Stored in plant-8's work queue, not confirmed: nobody runs it now.
-  auto queued = sim(
+  auto queued = run_sim(
       server, dir, {"edit_config", "--sensorID", "plant-8", "--interval", "2s", "--timeout", "1s"});
   CHECK(queued.code == 5);
 
@@ -293,7 +289,7 @@ TEST_CASE(
 TEST_CASE("a fleet whose member cannot start stops, names the member and exits 1") {
   nats_server server;
   temp_dir dir;
-  REQUIRE(sim(server, dir, {"provision"}).code == 0);
+  REQUIRE(run_sim(server, dir, {"provision"}).code == 0);
   // A pull consumer where plant-3's push consumer belongs: it cannot be
   // changed into the one plant-3 needs.
   {

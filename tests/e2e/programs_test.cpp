@@ -13,6 +13,7 @@
 #include "child_process.hpp"
 #include "nats_asio/jetstream.hpp"
 #include "nats_server.hpp"
+#include "program_runs.hpp"
 #include "run_async.hpp"
 #include "test_connection.hpp"
 
@@ -22,15 +23,16 @@ using asio::awaitable;
 using asio::use_awaitable;
 using test_support::child_process;
 using test_support::connect_to;
+using test_support::json_u64;
 using test_support::nats_server;
 using test_support::run_async;
 using test_support::run_program;
+using test_support::run_sim;
+using test_support::sensor_bin;
+using test_support::sim_bin;
 using test_support::temp_dir;
 
 namespace {
-
-std::string sensor_bin() { return std::getenv("IOT_SENSOR_BIN"); }
-std::string sim_bin() { return std::getenv("IOT_SIM_BIN"); }
 
 // A sensor process for one test, publishing every `interval`.
 struct running_sensor {
@@ -42,12 +44,6 @@ struct running_sensor {
   }
   child_process process;
 };
-
-test_support::run_result sim(const nats_server& server, const temp_dir& dir,
-                             std::vector<std::string> args) {
-  args.insert(args.begin(), sim_bin());
-  return run_program(std::move(args), dir.path(), {{"NATS_URL", server.url()}}, 30s);
-}
 
 // Stream messages on `subject`, read with an ordered consumer.
 std::vector<std::string> stored_messages(const nats_server& server, const std::string& stream,
@@ -71,10 +67,6 @@ std::uint64_t stream_size(const nats_server& server, const std::string& stream) 
     messages = (co_await js.async_stream_info(stream, use_awaitable)).state.messages;
   }());
   return messages;
-}
-
-std::uint64_t field_u64(const std::string& json, const char* name) {
-  return boost::json::parse(json).at(name).to_number<std::uint64_t>();
 }
 
 }  // namespace
@@ -144,43 +136,43 @@ TEST_CASE("a running sensor: get_config, list, subscribe, edit_config, edit_meas
   temp_dir dir;
   running_sensor sensor(server, dir, "probe-1");
 
-  auto config = sim(server, dir, {"get_config", "--sensorID", "probe-1"});
+  auto config = run_sim(server, dir, {"get_config", "--sensorID", "probe-1"});
   CHECK(config.code == 0);
   CHECK(config.out.find("interval 200ms") != std::string::npos);
-  auto json = sim(server, dir, {"get_config", "--sensorID", "probe-1", "--json"});
-  CHECK(field_u64(json.out, "interval_ms") == 200);
+  auto json = run_sim(server, dir, {"get_config", "--sensorID", "probe-1", "--json"});
+  CHECK(json_u64(json.out, "interval_ms") == 200);
 
-  auto listed = sim(server, dir, {"list"});
+  auto listed = run_sim(server, dir, {"list"});
   CHECK(listed.code == 0);
   CHECK(listed.out.find("probe-1") != std::string::npos);
 
-  auto unknown = sim(server, dir, {"get_config", "--sensorID", "nobody"});
+  auto unknown = run_sim(server, dir, {"get_config", "--sensorID", "nobody"});
   CHECK(unknown.code == 3);
   CHECK(unknown.err.find("unknown sensor nobody") != std::string::npos);
 
   auto three =
-      sim(server, dir,
-          {"subscribe", "--sensorID", "probe-1", "--from", "all", "--count", "3", "--json"});
+      run_sim(server, dir,
+              {"subscribe", "--sensorID", "probe-1", "--from", "all", "--count", "3", "--json"});
   REQUIRE(three.code == 0);
   std::vector<std::string> lines;
   std::istringstream in(three.out);
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   REQUIRE(lines.size() == 3);
-  for (std::size_t i = 0; i < 3; ++i) CHECK(field_u64(lines[i], "seq") == i + 1);
+  for (std::size_t i = 0; i < 3; ++i) CHECK(json_u64(lines[i], "seq") == i + 1);
 
-  auto applied = sim(server, dir, {"edit_config", "--sensorID", "probe-1", "--interval", "1s"});
+  auto applied = run_sim(server, dir, {"edit_config", "--sensorID", "probe-1", "--interval", "1s"});
   CHECK(applied.code == 0);
   CHECK(applied.out.find("applied by probe-1") != std::string::npos);
   CHECK(applied.out.find("interval now 1s") != std::string::npos);
-  auto after = sim(server, dir, {"get_config", "--sensorID", "probe-1", "--json"});
-  CHECK(field_u64(after.out, "interval_ms") == 1000);
+  auto after = run_sim(server, dir, {"get_config", "--sensorID", "probe-1", "--json"});
+  CHECK(json_u64(after.out, "interval_ms") == 1000);
 
-  const auto lecture = field_u64(lines[1], "lecture_id");
-  auto corrected = sim(server, dir,
-                       {"edit_measurement", "--sensorID", "probe-1", "--id",
-                        std::to_string(lecture), "--value", "99.5"});
+  const auto lecture = json_u64(lines[1], "lecture_id");
+  auto corrected = run_sim(server, dir,
+                           {"edit_measurement", "--sensorID", "probe-1", "--id",
+                            std::to_string(lecture), "--value", "99.5"});
   CHECK_MESSAGE(corrected.code == 0, corrected.out << corrected.err);
-  auto rejected = sim(
+  auto rejected = run_sim(
       server, dir, {"edit_measurement", "--sensorID", "probe-1", "--id", "12345", "--value", "1"});
   CHECK(rejected.code == 4);
   CHECK(rejected.out.find("unknown or no longer in the history") != std::string::npos);
@@ -222,10 +214,10 @@ TEST_CASE("an interval change takes effect within one new interval") {
   temp_dir dir;
   running_sensor sensor(server, dir, "pace", "10s");
   // The first measurement is taken at start; the next would be 10 s later.
-  auto changed = sim(server, dir, {"edit_config", "--sensorID", "pace", "--interval", "300ms"});
+  auto changed = run_sim(server, dir, {"edit_config", "--sensorID", "pace", "--interval", "300ms"});
   REQUIRE(changed.code == 0);
   const auto start = std::chrono::steady_clock::now();
-  auto next = sim(server, dir, {"subscribe", "--sensorID", "pace", "--count", "3"});
+  auto next = run_sim(server, dir, {"subscribe", "--sensorID", "pace", "--count", "3"});
   CHECK(next.code == 0);
   // Three measurements at the new pace take about 0.9 s, far from 10 s.
   CHECK(std::chrono::steady_clock::now() - start < 5s);
@@ -240,16 +232,16 @@ TEST_CASE("a command sent while the sensor is offline is applied when it starts"
     CHECK(first.process.wait(15s) == 0);
   }
   auto queued =
-      sim(server, dir,
-          {"edit_config", "--sensorID", "sleepy", "--interval", "750ms", "--timeout", "500ms"});
+      run_sim(server, dir,
+              {"edit_config", "--sensorID", "sleepy", "--interval", "750ms", "--timeout", "500ms"});
   CHECK(queued.code == 5);
   CHECK(queued.out.find("not confirmed") != std::string::npos);
 
   child_process again({sensor_bin(), "--sensorID", "sleepy"}, dir.path(),
                       {{"NATS_URL", server.url()}});
   CHECK(again.wait_for("-> 750ms", 15s, true));  // the queued command, applied at start
-  auto config = sim(server, dir, {"get_config", "--sensorID", "sleepy", "--json"});
-  CHECK(field_u64(config.out, "interval_ms") == 750);
+  auto config = run_sim(server, dir, {"get_config", "--sensorID", "sleepy", "--json"});
+  CHECK(json_u64(config.out, "interval_ms") == 750);
 }
 
 TEST_CASE("malformed and unknown commands are dead-lettered while the sensor keeps publishing") {
@@ -328,11 +320,11 @@ TEST_CASE("SIGTERM: clean exit, summary, and every acknowledged measurement is i
   CHECK(acknowledged > 10);
   auto stored = stored_messages(server, "MEASUREMENTS_STREAM", "sensor.measurements.graceful");
   CHECK(stored.size() == acknowledged);
-  for (std::size_t i = 0; i < stored.size(); ++i) CHECK(field_u64(stored[i], "seq") == i + 1);
+  for (std::size_t i = 0; i < stored.size(); ++i) CHECK(json_u64(stored[i], "seq") == i + 1);
   // --dump wrote the kept history: the last 5 measurements.
   std::ifstream dump(dir.path() / "dump.jsonl");
   std::vector<std::string> dumped;
   for (std::string line; std::getline(dump, line);) dumped.push_back(line);
   REQUIRE(dumped.size() == 5);
-  CHECK(field_u64(dumped.back(), "seq") == acknowledged);
+  CHECK(json_u64(dumped.back(), "seq") == acknowledged);
 }

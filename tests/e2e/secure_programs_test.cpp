@@ -12,6 +12,7 @@
 #include "auth_material.hpp"
 #include "child_process.hpp"
 #include "nats_server.hpp"
+#include "program_runs.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -21,13 +22,12 @@ using test_support::nats_server;
 using test_support::nats_server_options;
 using test_support::run_program;
 using test_support::run_result;
+using test_support::sensor_bin;
+using test_support::sim_bin;
 using test_support::temp_dir;
 using test_support::write_private_file;
 
 namespace {
-
-std::string sensor_bin() { return std::getenv("IOT_SENSOR_BIN"); }
-std::string sim_bin() { return std::getenv("IOT_SIM_BIN"); }
 
 // The programs' connect timeout (connect_options' default).
 constexpr auto connect_timeout = 2s;

@@ -14,6 +14,7 @@
 #include "nats_asio/jetstream.hpp"
 #include "nats_asio/kv_bucket.hpp"
 #include "nats_server.hpp"
+#include "program_runs.hpp"
 #include "run_async.hpp"
 #include "test_connection.hpp"
 
@@ -26,16 +27,17 @@ using nats_asio::errc;
 using nats_asio::error_code;
 using test_support::child_process;
 using test_support::env_list;
+using test_support::json_u64;
 using test_support::nats_server;
 using test_support::nats_server_options;
 using test_support::run_async;
 using test_support::run_program;
+using test_support::sensor_bin;
+using test_support::sim_bin;
 using test_support::temp_dir;
 
 namespace {
 
-std::string sensor_bin() { return std::getenv("IOT_SENSOR_BIN"); }
-std::string sim_bin() { return std::getenv("IOT_SIM_BIN"); }
 std::string gen_perms() { return std::getenv("GEN_PERMS"); }
 std::string ready_config() { return std::getenv("PERMS_CONF"); }
 
@@ -112,10 +114,6 @@ std::vector<std::string> stored_messages(const nats_server& server, const std::s
   return out;
 }
 
-std::uint64_t field_u64(const std::string& json, const char* name) {
-  return boost::json::parse(json).at(name).to_number<std::uint64_t>();
-}
-
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
   std::istringstream in(text);
@@ -156,7 +154,7 @@ TEST_CASE("sensor-1 under its own identity: measurements, the admin's commands, 
   CHECK(applied.out.find("interval now 300ms") != std::string::npos);
   auto config = sim_as(server, dir, "admin", {"get_config", "--sensorID", "sensor-1", "--json"});
   REQUIRE_MESSAGE(config.code == 0, config.err);
-  CHECK(field_u64(config.out, "interval_ms") == 300);
+  CHECK(json_u64(config.out, "interval_ms") == 300);
   auto listed = sim_as(server, dir, "admin", {"list"});
   CHECK(listed.out.find("sensor-1") != std::string::npos);
   auto seen =
@@ -303,7 +301,7 @@ TEST_CASE("a reply subject cannot smuggle measurements or commands into sensor-2
   CHECK(sensor.process.wait_for("read back from stream KV_SENSOR_CONFIG", 10s, true));
   auto config = sim_as(server, dir, "admin", {"get_config", "--sensorID", "sensor-2", "--json"});
   REQUIRE_MESSAGE(config.code == 0, config.err);
-  CHECK(field_u64(config.out, "interval_ms") == 200);
+  CHECK(json_u64(config.out, "interval_ms") == 200);
 
   // The smuggled measurement is stored, but readers can tell and skip it.
   auto seen =
