@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash tools/setup.sh
+echo "demo: building in build/ (a first build takes several minutes)"
 if [ -f build/meson-private/coredata.dat ]; then
   meson setup --reconfigure build >/dev/null
 else

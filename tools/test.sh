@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The single test command: installs what is missing, builds, and runs every
 # suite, once plainly (build/) and once under AddressSanitizer +
-# UndefinedBehaviorSanitizer (build-asan/), then fuzzes lib/iot's decoders with
-# tools/fuzz.sh (build-fuzz/, FUZZ_SECONDS per target, 60 by default; each
-# target counts as one test). SKIP_SANITIZERS=1 skips the sanitizer pass,
-# SKIP_FUZZ=1 the fuzzing. Works from any directory; exits non-zero on any
-# failure.
+# UndefinedBehaviorSanitizer (build-asan/), then the libraries' suites under
+# ThreadSanitizer (build-tsan/, -Dprograms=false), then fuzzes lib/iot's
+# decoders with tools/fuzz.sh (build-fuzz/, FUZZ_SECONDS per target, 60 by
+# default; each target counts as one test). SKIP_SANITIZERS=1 skips both
+# sanitizer passes, SKIP_TSAN=1 only the ThreadSanitizer one, SKIP_FUZZ=1 the
+# fuzzing. Prints how long each phase took. Works from any directory; exits
+# non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -32,17 +34,44 @@ count() {
   sed -n "s/^$1:[[:space:]]*\([0-9][0-9]*\).*/\1/p" "$2" | tail -n 1 | grep . || echo 0
 }
 
+# Build flags, measured on this 2-core machine (CPU seconds for one
+# Asio-heavy test file; docs/performance.md, "Build time"):
+# - line tables only (-g1): stack traces keep file and line, and full debug
+#   information was 40% of the compile time (33 s against 20 s);
+# - sanitizer builds at -O1, as the sanitizers' own documentation suggests;
+# - UBSan without its null and alignment checks, which instrument every
+#   pointer use and cost more than the rest of the pass together (53 s against
+#   23 s at -O1; at -O2 with full debug information it was 118 s): ASan reports a null dereference itself, and x86 tolerates
+#   misaligned access.
+plain_options=(-Dcpp_args=-g1)
+asan_options=(-Db_sanitize=address,undefined -Db_lundef=false -Doptimization=1
+  "-Dcpp_args=-g1 -fno-sanitize=alignment,null")
+tsan_options=(-Db_sanitize=thread -Db_lundef=false -Doptimization=1 -Dcpp_args=-g1
+  -Dprograms=false)
+
+timings=()
+# phase NAME START: records how long the phase that began at START took.
+phase() {
+  local took=$((SECONDS - $2))
+  timings+=("$1 $((took / 60))m$((took % 60))s")
+  echo "=== $1 took $((took / 60))m$((took % 60))s"
+}
+
 # run_suites DIR [meson options...]: build DIR and run its tests.
 run_suites() {
   local dir=$1
   shift
+  local start=$SECONDS
   echo "=== $dir: configure and build"
   setup_dir "$dir" "$@"
   meson compile -C "$dir"
+  phase "$dir build" "$start"
+  start=$SECONDS
   echo "=== $dir: test"
   local log rc=0
   log=$(mktemp)
-  meson test -C "$dir" --print-errorlogs 2>&1 | tee "$log" || rc=$?
+  meson test -C "$dir" --print-errorlogs ${TEST_ARGS:-} 2>&1 | tee "$log" || rc=$?
+  phase "$dir tests" "$start"
   passed=$((passed + $(count Ok "$log")))
   failed=$((failed + $(count Fail "$log") + $(count 'Unexpected Pass' "$log") + $(count Timeout "$log")))
   skipped=$((skipped + $(count Skipped "$log")))
@@ -52,7 +81,7 @@ run_suites() {
   fi
 }
 
-run_suites build
+run_suites build "${plain_options[@]}"
 if [ "${SKIP_SANITIZERS:-0}" != 1 ]; then
   lsan_options=${LSAN_OPTIONS:-}
   if [ -f tools/lsan.supp ]; then
@@ -60,10 +89,22 @@ if [ "${SKIP_SANITIZERS:-0}" != 1 ]; then
   fi
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     LSAN_OPTIONS=$lsan_options \
-    run_suites build-asan -Db_sanitize=address,undefined -Db_lundef=false
+    run_suites build-asan "${asan_options[@]}"
+
+  if [ "${SKIP_TSAN:-0}" != 1 ]; then
+    tsan_env=${TSAN_OPTIONS:-}
+    if [ -f tools/tsan.supp ]; then
+      tsan_env="suppressions=$PWD/tools/tsan.supp${tsan_env:+:$tsan_env}"
+    fi
+    # A report fails the test (exit code 66) once the test has finished.
+    TSAN_OPTIONS="second_deadlock_stack=1${tsan_env:+:$tsan_env}" \
+      TEST_ARGS="--timeout-multiplier 3" \
+      run_suites build-tsan "${tsan_options[@]}"
+  fi
 fi
 
 if [ "${SKIP_FUZZ:-0}" != 1 ]; then
+  start=$SECONDS
   log=$(mktemp)
   rc=0
   bash tools/fuzz.sh 2>&1 | tee "$log" || rc=$?
@@ -77,8 +118,12 @@ if [ "${SKIP_FUZZ:-0}" != 1 ]; then
   if [ "$rc" -ne 0 ]; then
     status=1
   fi
+  phase fuzz "$start"
 fi
 
+for t in "${timings[@]}"; do
+  echo "time: $t"
+done
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1  # meson test failed without a countable test failure
 fi
