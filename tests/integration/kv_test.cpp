@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <map>
+#include <optional>
 
 #include "nats_asio/connection.hpp"
 #include "nats_asio/kv_bucket.hpp"
@@ -230,6 +231,35 @@ TEST_CASE("kv watch: a pending next is cancelled at once and loses nothing") {
     for (int i = 0; i < 100 && !pending; ++i) co_await sleep_for(10ms);
     REQUIRE(pending);
     CHECK(*pending == errc::subscription_closed);
+  }());
+}
+
+TEST_CASE(
+    "kv watch: a second next while one is pending fails at once, the first still gets the entry") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect_to(server);
+    nats_asio::jetstream js(conn);
+    auto kv = co_await bucket(js, "ONEATATIME");
+    auto watcher = co_await kv.async_watch(">", use_awaitable);
+    co_await watcher.async_next(use_awaitable);  // marker
+
+    std::optional<std::pair<error_code, nats_asio::kv_entry>> first;
+    watcher.async_next([&](error_code ec, nats_asio::kv_entry e) { first.emplace(ec, e); });
+    auto [ec, second] = co_await watcher.async_next(asio::as_tuple(use_awaitable));
+    CHECK(ec == errc::operation_in_progress);
+    CHECK_FALSE(first);
+
+    co_await kv.async_put("k", "v", use_awaitable);
+    for (int i = 0; i < 500 && !first; ++i) co_await sleep_for(10ms);
+    REQUIRE(first);
+    CHECK_FALSE(first->first);
+    CHECK(first->second.key == "k");
+    // Once the first has completed, the watcher takes a new call as usual.
+    co_await kv.async_put("k", "w", use_awaitable);
+    auto next = co_await watcher.async_next(use_awaitable);
+    CHECK(next.value == "w");
   }());
 }
 

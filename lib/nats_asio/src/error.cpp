@@ -40,6 +40,8 @@ class library_category_impl final : public boost::system::error_category {
         return "invalid argument";
       case errc::permission_denied:
         return "permission denied: the server refused the subject for this user";
+      case errc::operation_in_progress:
+        return "another call of this operation is still pending";
     }
     return "unknown nats_asio error";
   }
@@ -66,19 +68,19 @@ class jetstream_category_impl final : public boost::system::error_category {
         return "wrong last sequence";
       case js_err::message_not_found:
         return "no message found";
-      case 10058:
+      case js_err::stream_name_in_use:
         return "stream name already in use with a different configuration";
-      case 10065:
+      case js_err::stream_subjects_overlap:
         return "subjects overlap with an existing stream";
-      case 10052:
+      case js_err::stream_retention_or_storage_change:
         return "stream configuration update cannot change retention or storage";
-      case 10013:
+      case js_err::consumer_name_in_use:
         return "consumer name already in use";
-      case 10100:
+      case js_err::consumer_filter_not_unique:
         return "filtered consumer not unique on work-queue stream";
-      case 10039:
+      case js_err::jetstream_not_enabled:
         return "JetStream not enabled for account";
-      case 10077:
+      case js_err::maximum_consumers_reached:
         return "maximum number of consumers reached";
       default:
         return "JetStream API error " + std::to_string(value);

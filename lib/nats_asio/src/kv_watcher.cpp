@@ -206,6 +206,10 @@ void kv_watcher::start_next(const detail::completion_ptr<kv_entry>& c) {
     c->complete({}, std::move(entry));
     return;
   }
+  if (w->waiter && !w->waiter->done()) {  // one receiver at a time
+    c->fail(errc::operation_in_progress);
+    return;
+  }
   // A step still running for a cancelled receiver now delivers to this one.
   w->waiter = c;
   if (w->busy) return;

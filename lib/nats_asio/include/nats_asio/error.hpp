@@ -26,6 +26,7 @@ enum class errc {
   wrong_last_revision,    // update(): the key's revision is not the expected one
   invalid_argument,       // a subject, key or option is malformed
   permission_denied,      // the server refused the subject for this user (permissions violation)
+  operation_in_progress,  // an operation that allows one call at a time is already pending
 };
 
 const boost::system::error_category& library_category() noexcept;
@@ -49,6 +50,13 @@ inline constexpr int stream_not_found = 10059;
 inline constexpr int consumer_not_found = 10014;
 inline constexpr int wrong_last_sequence = 10071;
 inline constexpr int message_not_found = 10037;
+inline constexpr int stream_name_in_use = 10058;
+inline constexpr int stream_subjects_overlap = 10065;
+inline constexpr int stream_retention_or_storage_change = 10052;
+inline constexpr int consumer_name_in_use = 10013;
+inline constexpr int consumer_filter_not_unique = 10100;
+inline constexpr int jetstream_not_enabled = 10039;
+inline constexpr int maximum_consumers_reached = 10077;
 }  // namespace js_err
 
 // The server's own text for the last failure of an operation that accepts one.

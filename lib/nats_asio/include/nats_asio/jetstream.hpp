@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "nats_asio/connection.hpp"
 #include "nats_asio/consumer_config.hpp"
@@ -183,12 +184,18 @@ class jetstream {
   // keeps its deliver subject; otherwise a fresh inbox is used (under
   // connect_options::inbox_prefix). A refused deliver subject fails with
   // errc::permission_denied here or, if the server's answer comes later, in
-  // async_receive. At most
-  // `capacity` messages wait in the subscription. Cancellation: completes at
-  // once with operation_aborted; a subscription made later is closed.
+  // async_receive. At most `capacity` (default_subscribe_capacity) messages
+  // wait in the subscription. Cancellation: completes at once with
+  // operation_aborted; a subscription made later is closed.
+  static constexpr std::size_t default_subscribe_capacity = 4096;
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
-  auto async_subscribe(std::string_view stream, const consumer_config& config,
-                       std::size_t capacity = 4096, Token&& token = {}) {
+  requires(!std::is_convertible_v<Token, std::size_t>) auto async_subscribe(
+      std::string_view stream, const consumer_config& config, Token&& token = {}) {
+    return async_subscribe(stream, config, default_subscribe_capacity, std::forward<Token>(token));
+  }
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_subscribe(std::string_view stream, const consumer_config& config, std::size_t capacity,
+                       Token&& token = {}) {
     return boost::asio::async_initiate<Token, void(error_code, js_subscription)>(
         [this](auto handler, std::string s, consumer_config cfg, std::size_t cap) {
           auto c = detail::make_completion<js_subscription>(std::move(handler), executor_);

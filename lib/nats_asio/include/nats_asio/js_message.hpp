@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "nats_asio/detail/completion.hpp"
 #include "nats_asio/error.hpp"
@@ -62,9 +63,14 @@ class js_message {
   auto async_ack(Token&& token = {}) {
     return async_send("+ACK", std::forward<Token>(token));
   }
-  // Not processed: deliver again after `delay` (0: at once).
+  // Not processed: deliver again at once, or after `delay`.
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
-  auto async_nak(std::chrono::milliseconds delay = {}, Token&& token = {}) {
+  requires(!std::is_convertible_v<Token, std::chrono::milliseconds>) auto async_nak(
+      Token&& token = {}) {
+    return async_send(nak_body({}), std::forward<Token>(token));
+  }
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_nak(std::chrono::milliseconds delay, Token&& token = {}) {
     return async_send(nak_body(delay), std::forward<Token>(token));
   }
   // Never deliver again, whatever max_deliver says.

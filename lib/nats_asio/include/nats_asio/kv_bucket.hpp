@@ -14,6 +14,7 @@
 #include "nats_asio/detail/completion.hpp"
 #include "nats_asio/error.hpp"
 #include "nats_asio/jetstream.hpp"
+#include "nats_asio/kv_config.hpp"
 #include "nats_asio/kv_entry.hpp"
 #include "nats_asio/kv_watcher.hpp"
 

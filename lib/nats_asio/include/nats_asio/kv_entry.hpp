@@ -14,17 +14,6 @@ enum class kv_operation {
   initial_done,  // watch only: every value present at start has been delivered
 };
 
-struct kv_config {
-  std::string bucket;  // [-_A-Za-z0-9]
-  std::string description;
-  int history = 1;                  // values kept per key, 1..64
-  std::chrono::nanoseconds ttl{0};  // 0: values never expire
-  bool memory_storage = false;
-  int replicas = 1;
-  std::int64_t max_bytes = -1;
-  std::int32_t max_value_size = -1;
-};
-
 struct kv_entry {
   std::string bucket;
   std::string key;

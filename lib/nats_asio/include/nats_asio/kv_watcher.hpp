@@ -47,8 +47,11 @@ class kv_watcher {
   // kv_operation::initial_done follows (at once for an empty bucket). Survives
   // reconnects and server restarts: no revision is skipped or repeated.
   // errc::permission_denied, without retrying, when the server refuses the
-  // watch's consumer or deliver subject. Cancellation: completes at once with operation_aborted; an
-  // entry the watcher had already taken is kept for the next call.
+  // watch's consumer or deliver subject. One call at a time: a call made
+  // while another is pending completes at once with
+  // errc::operation_in_progress and leaves the pending one as it was.
+  // Cancellation: completes at once with operation_aborted; an entry the
+  // watcher had already taken is kept for the next call.
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   auto async_next(Token&& token = {}) {
     return boost::asio::async_initiate<Token, void(error_code, kv_entry)>(
