@@ -49,11 +49,7 @@ std::vector<std::string> member_ids(const std::string& sensor_id, std::size_t co
 }
 
 fleet_runtime::fleet_runtime(asio::any_io_executor ex, fleet_options options, apps::logger& log)
-    : executor_(ex),
-      options_(std::move(options)),
-      log_(log),
-      conn_(ex),
-      changed_(ex, asio::steady_timer::time_point::max()) {}
+    : executor_(ex), options_(std::move(options)), log_(log), conn_(ex), changed_(ex) {}
 
 void fleet_runtime::stop() {
   if (stopping_) return;

@@ -10,9 +10,9 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +22,7 @@
 #include "../common/logger.hpp"
 #include "measurement_publisher.hpp"
 #include "nats_asio/connection.hpp"
+#include "nats_asio/detail/async_condition.hpp"
 #include "nats_asio/jetstream.hpp"
 #include "nats_asio/kv_bucket.hpp"
 #include "sensor.hpp"
@@ -63,7 +64,7 @@ class fleet_runtime {
   boost::asio::awaitable<void> start_sensors();
   void launch(sensor_runtime& s);
   boost::asio::awaitable<void> wait_until(std::function<bool()> done);
-  void changed() { changed_.cancel(); }
+  void changed() { changed_.notify_all(); }
   void print_summary();
   void write_dump() const;
 
@@ -77,7 +78,7 @@ class fleet_runtime {
   std::optional<sensor_context> context_;
   // Declared after the publisher and context they refer to, so destroyed first.
   std::vector<std::unique_ptr<sensor_runtime>> sensors_;
-  boost::asio::steady_timer changed_;  // never expires; cancel() wakes wait_until()
+  nats_asio::detail::async_condition changed_;  // wakes wait_until()
   std::size_t next_to_start_ = 0;
   std::size_t starters_ = 0;  // start-up workers still running
   std::size_t running_ = 0;   // sensor loops still running (two per sensor)
