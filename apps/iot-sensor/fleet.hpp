@@ -43,6 +43,7 @@ struct fleet_options {
   // Sensors starting at once (each start is a few JetStream API requests).
   std::size_t start_concurrency = 64;
   bool exit_before_ack = false;  // see sensor_options
+  bool replace_config = false;   // see sensor_options
   std::optional<std::string> dump_file;
   apps::log_level log_level = apps::log_level::info;
   apps::app_settings settings;
@@ -63,6 +64,7 @@ class fleet_runtime {
   boost::asio::awaitable<bool> connect_and_provision();
   boost::asio::awaitable<void> start_sensors();
   void launch(sensor_runtime& s);
+  void halt();  // stop() without a word
   boost::asio::awaitable<void> wait_until(std::function<bool()> done);
   void changed() { changed_.notify_all(); }
   void print_summary();
