@@ -49,16 +49,17 @@ std::vector<std::string> member_ids(const std::string& sensor_id, std::size_t co
 }
 
 fleet_runtime::fleet_runtime(asio::any_io_executor ex, fleet_options options, apps::logger& log)
-    : executor_(ex),
-      options_(std::move(options)),
-      log_(log),
-      conn_(ex),
-      changed_(ex, asio::steady_timer::time_point::max()) {}
+    : executor_(ex), options_(std::move(options)), log_(log), conn_(ex), changed_(ex) {}
 
 void fleet_runtime::stop() {
   if (stopping_) return;
-  stopping_ = true;
   log_.info("stopping");
+  halt();
+}
+
+void fleet_runtime::halt() {
+  if (stopping_) return;
+  stopping_ = true;
   for (auto& s : sensors_) s->stop();
   if (publisher_) publisher_->stop_waiting();
   changed();
@@ -152,6 +153,7 @@ asio::awaitable<int> fleet_runtime::run() {
     so.phase = options_.jitter ? static_cast<double>(i) / static_cast<double>(ids.size()) : 0;
     so.log_each_measurement = options_.count == 0;
     so.exit_before_ack = options_.exit_before_ack;
+    so.replace_config = options_.replace_config;
     so.seed = seeds();
     so.log_level = options_.log_level;
     sensors_.push_back(std::make_unique<sensor_runtime>(*context_, std::move(so)));
@@ -162,7 +164,7 @@ asio::awaitable<int> fleet_runtime::run() {
   if (failed) {
     if (options_.count > 0)
       log_.error("a sensor of the fleet could not start (see above); stopping the fleet");
-    stop();
+    halt();  // the error said it all
   }
   co_await wait_until([this] { return running_ == 0; });
 

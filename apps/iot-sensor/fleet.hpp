@@ -10,9 +10,9 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +22,7 @@
 #include "../common/logger.hpp"
 #include "measurement_publisher.hpp"
 #include "nats_asio/connection.hpp"
+#include "nats_asio/detail/async_condition.hpp"
 #include "nats_asio/jetstream.hpp"
 #include "nats_asio/kv_bucket.hpp"
 #include "sensor.hpp"
@@ -42,6 +43,7 @@ struct fleet_options {
   // Sensors starting at once (each start is a few JetStream API requests).
   std::size_t start_concurrency = 64;
   bool exit_before_ack = false;  // see sensor_options
+  bool replace_config = false;   // see sensor_options
   std::optional<std::string> dump_file;
   apps::log_level log_level = apps::log_level::info;
   apps::app_settings settings;
@@ -62,8 +64,9 @@ class fleet_runtime {
   boost::asio::awaitable<bool> connect_and_provision();
   boost::asio::awaitable<void> start_sensors();
   void launch(sensor_runtime& s);
+  void halt();  // stop() without a word
   boost::asio::awaitable<void> wait_until(std::function<bool()> done);
-  void changed() { changed_.cancel(); }
+  void changed() { changed_.notify_all(); }
   void print_summary();
   void write_dump() const;
 
@@ -77,7 +80,7 @@ class fleet_runtime {
   std::optional<sensor_context> context_;
   // Declared after the publisher and context they refer to, so destroyed first.
   std::vector<std::unique_ptr<sensor_runtime>> sensors_;
-  boost::asio::steady_timer changed_;  // never expires; cancel() wakes wait_until()
+  nats_asio::detail::async_condition changed_;  // wakes wait_until()
   std::size_t next_to_start_ = 0;
   std::size_t starters_ = 0;  // start-up workers still running
   std::size_t running_ = 0;   // sensor loops still running (two per sensor)

@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   std::optional<std::string> dump;
   std::optional<std::size_t> count, history;
   std::size_t buffer = 10000;
-  bool jitter = false, quiet = false;
+  bool jitter = false, quiet = false, replace_config = false;
   apps::common_flags flags;
   app.add_option("--sensorID", sensor_id, "sensor id: 1-64 of A-Z a-z 0-9 _ -")->required();
   app.add_option("--count", count,
@@ -43,6 +43,9 @@ int main(int argc, char** argv) {
                  "at SIGINT/SIGTERM, how long to wait for unacknowledged measurements")
       ->capture_default_str();
   app.add_option("--dump", dump, "write the kept measurements to FILE at shutdown");
+  app.add_flag("--replace-config", replace_config,
+               "overwrite a stored config that cannot be decoded (else the sensor exits with "
+               "code 1 and leaves it as it is)");
   app.add_option("--log-level", log_level, "error, warn, info or debug")->capture_default_str();
   app.add_flag("--quiet", quiet, "log errors only");
   apps::add_common_flags(app, flags);
@@ -77,6 +80,7 @@ int main(int argc, char** argv) {
   if (auto e = iot::parse_duration(grace_text, options.shutdown_grace); !e.empty())
     return usage("--shutdown-grace: " + e);
   options.dump_file = dump;
+  options.replace_config = replace_config;
   if (const char* fault = std::getenv("IOT_SENSOR_FAULT")) {
     if (std::string(fault) != "exit-before-ack")
       return usage(std::string("IOT_SENSOR_FAULT: unknown fault \"") + fault + "\"");

@@ -1,8 +1,8 @@
 #include "measurement_publisher.hpp"
 
-#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <memory>
 
@@ -13,33 +13,17 @@ using asio::as_tuple;
 using asio::use_awaitable;
 using namespace std::chrono_literals;
 
-namespace {
-
-constexpr auto first_retry_pause = 250ms;
-constexpr auto longest_retry_pause = 2s;
-
-}  // namespace
-
 measurement_publisher::measurement_publisher(nats_asio::jetstream& js, std::size_t capacity,
                                              apps::logger& log)
     : js_(js),
-      capacity_(std::max<std::size_t>(capacity, 1)),
       log_(log),
-      changed_(js.get_executor(), asio::steady_timer::time_point::max()) {}
-
-void measurement_publisher::changed() {
-  changed_.cancel();
-  if (waiting_ < capacity_ && !room_waiters_.empty()) {
-    room_waiters_.front()->cancel();
-    room_waiters_.pop_front();
-  }
-}
+      backlog_(capacity),
+      changed_(js.get_executor()),
+      room_(js.get_executor()) {}
 
 void measurement_publisher::stop_waiting() {
-  stop_waiting_ = true;
-  for (auto& w : room_waiters_) w->cancel();
-  room_waiters_.clear();
-  changed();
+  backlog_.stop_admitting();
+  room_.notify_all();
 }
 
 asio::awaitable<void> measurement_publisher::wait_until(std::function<bool()> done) {
@@ -47,26 +31,16 @@ asio::awaitable<void> measurement_publisher::wait_until(std::function<bool()> do
 }
 
 asio::awaitable<void> measurement_publisher::wait_for_room() {
-  if ((waiting_ < capacity_ && room_waiters_.empty()) || stop_waiting_) co_return;
-  if (!paused_) {
-    paused_ = true;
+  const auto admission = backlog_.admit();
+  if (admission == iot::publish_backlog::admission::go) co_return;
+  if (admission == iot::publish_backlog::admission::wait_and_pause) {
     paused_since_ = std::chrono::steady_clock::now();
-    log_.warn("buffer full: " + std::to_string(waiting_) +
+    log_.warn("buffer full: " + std::to_string(backlog_.waiting()) +
               " measurements await acknowledgment; measuring paused");
   }
-  bool first_turn = false;  // woken ahead of the others: keep that place
-  while ((waiting_ >= capacity_ || (!first_turn && !room_waiters_.empty())) && !stop_waiting_) {
-    auto timer = std::make_shared<asio::steady_timer>(js_.get_executor(),
-                                                      asio::steady_timer::time_point::max());
-    if (first_turn)
-      room_waiters_.push_front(timer);
-    else
-      room_waiters_.push_back(timer);
-    co_await timer->async_wait(as_tuple(use_awaitable));
-    first_turn = true;
-  }
-  if (stop_waiting_ || !paused_ || !room_waiters_.empty()) co_return;
-  paused_ = false;
+  // Woken when a place is held for this loop, or at stop_waiting().
+  co_await room_.async_wait(as_tuple(use_awaitable));
+  if (!backlog_.take_held_place()) co_return;
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - paused_since_);
   log_.info("measuring resumed after " + std::to_string(ms.count()) + " ms");
@@ -74,7 +48,7 @@ asio::awaitable<void> measurement_publisher::wait_for_room() {
 
 void measurement_publisher::publish(std::string subject, iot::measurement m,
                                     const stored_handler& on_stored) {
-  ++waiting_;
+  backlog_.handed_over();
   asio::co_spawn(js_.get_executor(), deliver(std::move(subject), std::move(m), on_stored),
                  [this](std::exception_ptr e, bool) {
                    if (!e) return;
@@ -89,7 +63,7 @@ void measurement_publisher::publish(std::string subject, iot::measurement m,
 asio::awaitable<bool> measurement_publisher::publish_and_wait(std::string subject,
                                                               iot::measurement m,
                                                               const stored_handler& on_stored) {
-  ++waiting_;
+  backlog_.handed_over();
   co_return co_await deliver(std::move(subject), std::move(m), on_stored);
 }
 
@@ -99,24 +73,20 @@ asio::awaitable<bool> measurement_publisher::deliver(std::string subject, iot::m
   nats_asio::publish_options po;
   po.msg_id = iot::message_id(m);
   const auto payload = iot::encode(m);
-  auto pause = std::chrono::milliseconds(first_retry_pause);
+  std::chrono::milliseconds pause{0};
   bool stored = false;
   for (;;) {
     auto [ec, ack] = co_await js_.async_publish(subject, payload, po, as_tuple(use_awaitable));
     if (!ec) {
       stored = true;
-      ++acknowledged_;
-      if (failing_) {
-        failing_ = false;
-        log_.info("publishing again; " + std::to_string(waiting_ - 1) +
+      if (backlog_.publish_succeeded())
+        log_.info("publishing again; " + std::to_string(backlog_.waiting() - 1) +
                   " more measurements to catch up");
-      }
       on_stored(m, ack.duplicate);
       break;
     }
-    if (giving_up_) break;
-    if (!failing_) {
-      failing_ = true;
+    if (backlog_.giving_up()) break;
+    if (backlog_.publish_failed()) {
       if (ec == nats_asio::errc::permission_denied)  // no fault that passes by itself
         log_.error("cannot publish " + po.msg_id + ": this identity may not publish on " + subject +
                    "; measurements are kept and re-sent until it may");
@@ -126,15 +96,15 @@ asio::awaitable<bool> measurement_publisher::deliver(std::string subject, iot::m
     } else {
       log_.debug("publish " + po.msg_id + " failed again: " + ec.message());
     }
+    pause = iot::publish_backlog::retry_pause(pause);
     asio::steady_timer t(js_.get_executor(), pause);
     co_await t.async_wait(as_tuple(use_awaitable));
-    pause = std::min<std::chrono::milliseconds>(pause * 2, longest_retry_pause);
-    if (giving_up_) break;
+    if (backlog_.giving_up()) break;
   }
-  if (!stored) given_up_.push_back(po.msg_id);
-  --waiting_;
+  if (!stored) backlog_.given_up(po.msg_id);
+  if (backlog_.settled(stored)) room_.notify_one();
   --running_;
-  changed();
+  changed_.notify_all();
   co_return stored;
 }
 
@@ -144,10 +114,10 @@ asio::awaitable<void> measurement_publisher::finish(std::chrono::milliseconds gr
   deadline.async_wait([this, grace_over](auto ec) {
     if (ec) return;
     *grace_over = true;
-    changed();
+    changed_.notify_all();
   });
-  co_await wait_until([&] { return waiting_ == 0 || *grace_over; });
-  if (waiting_ > 0) giving_up_ = true;
+  co_await wait_until([&] { return backlog_.waiting() == 0 || *grace_over; });
+  backlog_.give_up_rest();
 }
 
 asio::awaitable<void> measurement_publisher::wait_idle() {

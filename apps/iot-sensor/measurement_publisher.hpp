@@ -10,21 +10,22 @@
 // is lost and each sensor's `seq` stays gap-free). Within the stream's duplicate window
 // a retry can never be stored twice; after an outage longer than that window,
 // the publishes that were in flight when the fault hit may be (see README).
+// The rules (room, order, retry pauses, counts) are iot::publish_backlog's;
+// this class performs the publishes and the waits.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "../common/logger.hpp"
 #include "iot/measurement.hpp"
+#include "iot/publish_backlog.hpp"
+#include "nats_asio/detail/async_condition.hpp"
 #include "nats_asio/jetstream.hpp"
 
 namespace sensor {
@@ -55,33 +56,25 @@ class measurement_publisher {
   boost::asio::awaitable<void> finish(std::chrono::milliseconds grace);
   boost::asio::awaitable<void> wait_idle();
 
-  std::size_t waiting() const { return waiting_; }
-  std::uint64_t acknowledged() const { return acknowledged_; }
-  std::uint64_t unacknowledged() const { return given_up_.size(); }
-  const std::vector<std::string>& given_up() const { return given_up_; }
+  std::size_t waiting() const { return backlog_.waiting(); }
+  std::uint64_t acknowledged() const { return backlog_.acknowledged(); }
+  std::uint64_t unacknowledged() const { return backlog_.given_up().size(); }
+  const std::vector<std::string>& given_up() const { return backlog_.given_up(); }
 
  private:
   boost::asio::awaitable<bool> deliver(std::string subject, iot::measurement m,
                                        const stored_handler& on_stored);
   boost::asio::awaitable<void> wait_until(std::function<bool()> done);
-  void changed();
 
   nats_asio::jetstream& js_;
-  std::size_t capacity_;
   apps::logger& log_;
-  boost::asio::steady_timer changed_;  // never expires; cancel() wakes finish() and wait_idle()
-  // Measuring loops waiting for room, oldest first; each waits on its own
-  // timer so that one freed slot wakes one loop, not all of them.
-  std::deque<std::shared_ptr<boost::asio::steady_timer>> room_waiters_;
+  iot::publish_backlog backlog_;  // the rules: room, order, retries, counts
+  // Wakes finish() and wait_idle() at each settled measurement.
+  nats_asio::detail::async_condition changed_;
+  // Measuring loops waiting for room, woken one per freed place, in order.
+  nats_asio::detail::async_condition room_;
   std::chrono::steady_clock::time_point paused_since_{};
-  bool paused_ = false;
-  std::size_t waiting_ = 0;  // handed over, not yet stored or given up
   std::size_t running_ = 0;  // delivery coroutines still running
-  std::uint64_t acknowledged_ = 0;
-  bool failing_ = false;  // the last attempt failed: log the recovery
-  bool giving_up_ = false;
-  bool stop_waiting_ = false;
-  std::vector<std::string> given_up_;  // message ids
 };
 
 }  // namespace sensor

@@ -3,12 +3,11 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <charconv>
 #include <sstream>
+#include <tuple>
 
 #include "../common/provision.hpp"
-#include "iot/command_result.hpp"
-#include "iot/dead_letter.hpp"
+#include "../common/read_back.hpp"
 #include "iot/duration.hpp"
 
 namespace sensor {
@@ -34,6 +33,11 @@ std::string describe(const iot::measurement& m) {
   text += " lecture_id=" + std::to_string(m.lecture_id) + " value=" + m.lecture + " " + m.unit;
   if (m.revision > 1) text += " revision=" + std::to_string(m.revision);
   return text;
+}
+
+// A failure that may pass by itself (a busy server, a cluster electing a leader).
+bool transient(const boost::system::error_code& ec) {
+  return ec == nats_asio::errc::timeout || ec == nats_asio::errc::no_responders;
 }
 
 asio::awaitable<void> pause(std::chrono::milliseconds d) {
@@ -63,7 +67,8 @@ sensor_runtime::sensor_runtime(sensor_context& context, sensor_options options)
         if (log_.enabled(detail_level()))
           log_.at(detail_level(), describe(m) + (duplicate ? " (duplicate)" : ""));
       }),
-      history_(options_.history, options_.sensor_id, simulated_probe::unit),
+      state_{iot::sensor_config{},
+             iot::measurement_history(options_.history, options_.sensor_id, simulated_probe::unit)},
       probe_(options_.seed),
       tick_(ctx_.js.get_executor()) {}
 
@@ -75,19 +80,34 @@ void sensor_runtime::stop() {
 }
 
 asio::awaitable<bool> sensor_runtime::start() {
+  // Everything that can fail is checked before the stored config is written,
+  // so that a sensor that cannot run leaves the bucket as it found it.
   // The stored config survives restarts; a --interval flag overrides it.
   const auto key = iot::wire_names::config_key(options_.sensor_id);
+  const auto& bucket = ctx_.settings.names.config_bucket;
   auto [gec, entry] = co_await ctx_.kv.async_get(key, as_tuple(use_awaitable));
-  iot::sensor_config stored;
-  if (!gec && iot::decode_sensor_config(entry.value, stored).empty()) {
-    config_ = stored;
-  } else if (!gec) {
-    log_.warn("stored config under " + key + " is not valid JSON of schema 1; replacing it");
+  for (int attempt = 2; attempt <= 5 && transient(gec); ++attempt) {
+    co_await pause(500ms);
+    std::tie(gec, entry) = co_await ctx_.kv.async_get(key, as_tuple(use_awaitable));
   }
-  config_.schema = 1;
-  config_.sensor_id = options_.sensor_id;
-  if (options_.interval) config_.interval = *options_.interval;
-  if (!co_await store_config()) co_return false;
+  if (gec && gec != nats_asio::errc::key_not_found) {
+    log_.error("cannot read config " + key + " in bucket " + bucket + ": " + gec.message());
+    co_return false;
+  }
+  auto& config = state_.config;
+  if (!gec) {
+    iot::sensor_config stored;
+    if (auto reason = iot::decode_sensor_config(entry.value, stored); reason.empty()) {
+      config = stored;
+    } else if (options_.replace_config) {
+      log_.warn("config " + key + " in bucket " + bucket + " does not decode (" + reason +
+                "); replacing it (--replace-config)");
+    } else {
+      log_.error("config " + key + " in bucket " + bucket + " does not decode: " + reason +
+                 "; left as it is (--replace-config overwrites it)");
+      co_return false;
+    }
+  }
 
   const auto& names = ctx_.settings.names;
   const auto cc = apps::command_consumer_config(ctx_.settings, options_.sensor_id);
@@ -105,18 +125,27 @@ asio::awaitable<bool> sensor_runtime::start() {
     log_.error("cannot consume commands from " + names.commands_stream + ": " + sec.message());
     co_return false;
   }
+
+  config.schema = 1;
+  config.sensor_id = options_.sensor_id;
+  if (options_.interval) config.interval = *options_.interval;
+  config.updated_at = iot::clock::now();
+  if (!co_await store_config(config)) {
+    commands.unsubscribe();
+    co_return false;
+  }
   commands_ = std::move(commands);
-  log_.at(detail_level(), "started: interval " + iot::format_duration(config_.interval) +
+  log_.at(detail_level(), "started: interval " + iot::format_duration(config.interval) +
                               ", measurements on " + measurements_subject_ + ", commands from " +
                               names.commands_of(options_.sensor_id));
   co_return true;
 }
 
-asio::awaitable<bool> sensor_runtime::store_config() {
-  config_.updated_at = iot::clock::now();
+asio::awaitable<bool> sensor_runtime::store_config(const iot::sensor_config& config) {
   const auto key = iot::wire_names::config_key(options_.sensor_id);
+  const auto value = iot::encode(config);
   for (int attempt = 1;; ++attempt) {
-    auto [ec, rev] = co_await ctx_.kv.async_put(key, iot::encode(config_), as_tuple(use_awaitable));
+    auto [ec, rev] = co_await ctx_.kv.async_put(key, value, as_tuple(use_awaitable));
     if (!ec) co_return true;
     if (ec == nats_asio::errc::permission_denied) {  // retrying cannot help
       log_.error("cannot store config " + key + ": " + ec.message());
@@ -131,8 +160,8 @@ asio::awaitable<bool> sensor_runtime::store_config() {
 
 asio::awaitable<void> sensor_runtime::measure_loop() {
   if (options_.phase > 0) {
-    tick_.expires_after(
-        std::chrono::duration_cast<std::chrono::milliseconds>(config_.interval * options_.phase));
+    tick_.expires_after(std::chrono::duration_cast<std::chrono::milliseconds>(
+        state_.config.interval * options_.phase));
     co_await tick_.async_wait(as_tuple(use_awaitable));
   }
   while (!stopping_) {
@@ -147,13 +176,13 @@ asio::awaitable<void> sensor_runtime::measure_loop() {
     m.timestamp = iot::clock::now();
     m.unit = simulated_probe::unit;
     const auto taken = std::chrono::steady_clock::now();
-    history_.remember(m);
+    state_.history.remember(m);
     ++summary_.published;
     ctx_.publisher.publish(measurements_subject_, m, on_stored_);
     // Wait one interval from this measurement; a config change cancels the
     // wait and the new interval counts from the same moment.
     while (!stopping_) {
-      tick_.expires_at(taken + config_.interval);
+      tick_.expires_at(taken + state_.config.interval);
       auto [ec] = co_await tick_.async_wait(as_tuple(use_awaitable));
       if (!ec) break;
     }
@@ -173,126 +202,100 @@ asio::awaitable<void> sensor_runtime::command_loop() {
 }
 
 asio::awaitable<void> sensor_runtime::handle(nats_asio::js_message msg) {
-  // Server permissions cannot restrict reply subjects, so another identity
-  // can have the server deliver a reply (such as its own config, read back)
-  // onto this sensor's deliver subject, or store one on its command subject.
-  // The first lacks this consumer's metadata; the second carries the
-  // Nats-Stream header of a read-back, which no published command has.
   const auto& meta = msg.metadata();
-  if (meta.stream != ctx_.settings.names.commands_stream ||
-      meta.consumer != iot::wire_names::command_consumer(options_.sensor_id)) {
-    log_.warn("ignored a message on " + msg.subject() + " that did not come from consumer " +
-              iot::wire_names::command_consumer(options_.sensor_id));
-    co_return;
+  iot::received_command received;
+  received.subject = msg.subject();
+  received.stream = meta.stream;
+  received.consumer = meta.consumer;
+  received.stream_sequence = meta.stream_sequence;
+  received.read_back_from = apps::read_back_origin(msg.msg());
+  received.payload = msg.payload();
+  received.received_at = iot::clock::now();
+  iot::command_fsm fsm(options_.sensor_id, ctx_.settings.names.commands_stream,
+                       std::move(received));
+  for (auto action = fsm.resume(state_); action.kind != iot::command_action_kind::done;) {
+    const bool succeeded = co_await perform(action, fsm, msg);
+    action = fsm.resume(state_, succeeded);
   }
-  if (auto origin = msg.msg().header("Nats-Stream")) {
-    co_await reject(msg, "",
-                    "not a command: a message read back from stream " + std::string(*origin) +
-                        " and stored here through a reply subject",
-                    true);
-    co_return;
+  switch (fsm.outcome()) {
+    case iot::command_outcome::applied:
+      ++summary_.applied;
+      if (fsm.corrected()) ++summary_.corrected;
+      break;
+    case iot::command_outcome::rejected:
+      ++summary_.rejected;
+      break;
+    default:
+      break;
   }
-  iot::command cmd;
-  if (auto reason = iot::decode_command(msg.payload(), cmd); !reason.empty()) {
-    co_await reject(msg, "", reason, true);
-    co_return;
-  }
-  if (!cmd.command_uuid.empty() && cmd.command_uuid == config_.last_command_id) {
-    // Applied before a crash that came ahead of the ack: do not apply twice.
-    log_.info("command " + cmd.command_uuid + " was already applied; acknowledging");
-    co_await msg.async_ack(as_tuple(use_awaitable));
-    co_return;
-  }
-  co_await apply(cmd, msg);
 }
 
-asio::awaitable<void> sensor_runtime::apply(const iot::command& cmd, nats_asio::js_message& msg) {
-  if (cmd.kind == iot::command_kind::update_config) {
-    const auto old = config_.interval;
-    config_.interval = cmd.new_interval;
-    config_.last_command_id = cmd.command_uuid;
-    if (!co_await store_config()) {
-      config_.interval = old;
-      co_await msg.async_nak(1s, as_tuple(use_awaitable));  // try again later
-      co_return;
+asio::awaitable<bool> sensor_runtime::perform(const iot::command_action& action,
+                                              const iot::command_fsm& fsm,
+                                              nats_asio::js_message& msg) {
+  using kind = iot::command_action_kind;
+  switch (action.kind) {
+    case kind::log:
+      switch (action.severity) {
+        case iot::log_severity::error:
+          log_.error(action.text);
+          break;
+        case iot::log_severity::warn:
+          log_.warn(action.text);
+          break;
+        case iot::log_severity::info:
+          log_.info(action.text);
+          break;
+      }
+      co_return true;
+    case kind::store_config:
+      co_return co_await store_config(action.config);
+    case kind::publish_correction:
+      ++summary_.published;
+      co_return co_await ctx_.publisher.publish_and_wait(measurements_subject_, action.correction,
+                                                         on_stored_);
+    case kind::publish_dead_letter: {
+      nats_asio::publish_options po;
+      po.msg_id = action.letter_id;
+      auto [ec, ack] =
+          co_await ctx_.js.async_publish(ctx_.settings.names.deadletter_of(options_.sensor_id),
+                                         iot::encode(action.letter), po, as_tuple(use_awaitable));
+      if (ec) log_.error("cannot store dead letter: " + ec.message());
+      co_return !ec;
     }
-    tick_.cancel();  // re-arm the pending wait with the new interval
-    log_.info("interval " + iot::format_duration(old) + " -> " +
-              iot::format_duration(config_.interval) + " (command " + cmd.command_uuid + ")");
-  } else {
-    const auto original = history_.find(cmd.metric_id);
-    if (!original) {
-      co_await reject(
-          msg, cmd.command_uuid,
-          "lecture_id " + std::to_string(cmd.metric_id) + " is unknown or no longer in the history",
-          false);
-      co_return;
-    }
-    iot::measurement corrected = *original;
-    corrected.lecture = cmd.new_measurement_value;
-    corrected.revision = original->revision + 1;
-    double v = 0;
-    const auto& text = cmd.new_measurement_value;
-    if (std::from_chars(text.data(), text.data() + text.size(), v).ptr == text.data() + text.size())
-      corrected.value = v;
-    history_.remember(corrected);
-    ++summary_.published;
-    if (!co_await ctx_.publisher.publish_and_wait(measurements_subject_, corrected, on_stored_))
-      co_return;  // redelivered later
-    ++summary_.corrected;
-    config_.last_command_id = cmd.command_uuid;
-    co_await store_config();
+    case kind::interval_changed:
+      tick_.cancel();  // re-arm the pending wait with the new interval
+      co_return true;
+    case kind::announce:
+      announce(action.result);
+      co_return true;
+    case kind::ack:
+      if (options_.exit_before_ack && fsm.outcome() == iot::command_outcome::applied) {
+        log_.error("fault injection: exiting before acknowledging command " + fsm.command_id());
+        std::_Exit(86);
+      }
+      co_await msg.async_ack(as_tuple(use_awaitable));
+      co_return true;
+    case kind::nak:
+      co_await msg.async_nak(action.redeliver_after, as_tuple(use_awaitable));
+      co_return true;
+    case kind::term:
+      co_await msg.async_term(as_tuple(use_awaitable));
+      co_return true;
+    case kind::done:
+      break;
   }
-  ++summary_.applied;
-  report(cmd.command_uuid, true, "");
-  if (options_.exit_before_ack) {
-    log_.error("fault injection: exiting before acknowledging command " + cmd.command_uuid);
-    std::_Exit(86);
-  }
-  co_await msg.async_ack(as_tuple(use_awaitable));
+  co_return true;
 }
 
-asio::awaitable<void> sensor_runtime::reject(nats_asio::js_message& msg, const std::string& uuid,
-                                             const std::string& reason, bool dead_letter) {
-  ++summary_.rejected;
-  log_.warn("rejected command" + (uuid.empty() ? std::string() : " " + uuid) + ": " + reason);
-  if (dead_letter) {
-    iot::dead_letter letter;
-    letter.sensor_id = options_.sensor_id;
-    letter.subject = msg.subject();
-    letter.stream_sequence = msg.metadata().stream_sequence;
-    letter.reason = reason;
-    letter.payload = msg.payload();
-    letter.received_at = iot::clock::now();
-    nats_asio::publish_options po;
-    po.msg_id = options_.sensor_id + ":dl:" + std::to_string(msg.metadata().stream_sequence);
-    auto [ec, ack] =
-        co_await ctx_.js.async_publish(ctx_.settings.names.deadletter_of(options_.sensor_id),
-                                       iot::encode(letter), po, as_tuple(use_awaitable));
-    if (ec) {
-      // Keep the command: it comes back after ack_wait and is dead-lettered then.
-      log_.error("cannot store dead letter: " + ec.message() + "; command kept for redelivery");
-      co_return;
-    }
-  }
-  report(uuid, false, reason);
-  co_await msg.async_term(as_tuple(use_awaitable));
-}
-
-void sensor_runtime::report(const std::string& uuid, bool applied, const std::string& error) {
-  iot::command_result r;
-  r.command_uuid = uuid;
-  r.sensor_id = options_.sensor_id;
-  r.applied = applied;
-  r.error = error;
-  if (applied) r.config = config_;
+void sensor_runtime::announce(const iot::command_result& result) {
   if (auto ec =
-          ctx_.conn.publish(ctx_.settings.names.events_of(options_.sensor_id), iot::encode(r)))
+          ctx_.conn.publish(ctx_.settings.names.events_of(options_.sensor_id), iot::encode(result)))
     log_.warn("cannot publish command result: " + ec.message());
 }
 
 void sensor_runtime::write_history(std::ostream& out) const {
-  history_.for_each([&](const iot::measurement& m) { out << iot::encode(m) << '\n'; });
+  state_.history.for_each([&](const iot::measurement& m) { out << iot::encode(m) << '\n'; });
 }
 
 }  // namespace sensor

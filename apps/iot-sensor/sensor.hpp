@@ -1,7 +1,8 @@
 // One simulated sensor: publishes measurements on a re-armable interval,
 // applies commands from its work-queue consumer, keeps its config in the KV
 // bucket. Runs on the connection's executor and shares the connection and
-// the publisher with the other sensors of the process (fleet.hpp).
+// the publisher with the other sensors of the process (fleet.hpp). What a
+// command does is decided by iot::command_fsm; this class does the I/O.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -15,9 +16,7 @@
 
 #include "../common/app_settings.hpp"
 #include "../common/logger.hpp"
-#include "iot/command.hpp"
-#include "iot/sensor_config.hpp"
-#include "measurement_history.hpp"
+#include "iot/command_fsm.hpp"
 #include "measurement_publisher.hpp"
 #include "nats_asio/connection.hpp"
 #include "nats_asio/jetstream.hpp"
@@ -47,6 +46,8 @@ struct sensor_options {
   // Fault injection for tests: exit right after applying a command, before
   // acknowledging it (as a crash there would).
   bool exit_before_ack = false;
+  // Overwrite a stored config that does not decode (else start() fails).
+  bool replace_config = false;
   std::uint32_t seed = 0;  // of the simulated probe
   apps::log_level log_level = apps::log_level::info;
 };
@@ -82,12 +83,13 @@ class sensor_runtime {
   void write_history(std::ostream& out) const;
 
  private:
+  // Runs the command's state machine (iot/command_fsm.hpp), performing its actions.
   boost::asio::awaitable<void> handle(nats_asio::js_message msg);
-  boost::asio::awaitable<void> apply(const iot::command& cmd, nats_asio::js_message& msg);
-  boost::asio::awaitable<void> reject(nats_asio::js_message& msg, const std::string& uuid,
-                                      const std::string& reason, bool dead_letter);
-  boost::asio::awaitable<bool> store_config();
-  void report(const std::string& uuid, bool applied, const std::string& error);
+  // Performs one action; returns whether it succeeded.
+  boost::asio::awaitable<bool> perform(const iot::command_action& action,
+                                       const iot::command_fsm& fsm, nats_asio::js_message& msg);
+  boost::asio::awaitable<bool> store_config(const iot::sensor_config& config);
+  void announce(const iot::command_result& result);
   // Where per-measurement and start lines go: info for one sensor, debug in a fleet.
   apps::log_level detail_level() const {
     return options_.log_each_measurement ? apps::log_level::info : apps::log_level::debug;
@@ -99,8 +101,7 @@ class sensor_runtime {
   std::string measurements_subject_;
   measurement_publisher::stored_handler on_stored_;
   nats_asio::js_subscription commands_;
-  iot::sensor_config config_;
-  measurement_history history_;
+  iot::sensor_state state_;  // the stored config and the history
   simulated_probe probe_;
   boost::asio::steady_timer tick_;
   boost::asio::cancellation_signal stop_receiving_;

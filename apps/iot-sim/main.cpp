@@ -9,6 +9,7 @@
 #include "../common/app_settings.hpp"
 #include "../common/cli_parse.hpp"
 #include "iot/duration.hpp"
+#include "iot/limits.hpp"
 #include "iot/sensor_id.hpp"
 #include "sim_commands.hpp"
 
@@ -99,7 +100,9 @@ int main(int argc, char** argv) {
   }
   if (edit_measurement->parsed()) {
     if (cmd_args.value.empty()) return usage("--value must not be empty");
-    if (cmd_args.value.size() > 4096) return usage("--value is longer than 4096 bytes");
+    if (cmd_args.value.size() > iot::max_measurement_value_bytes)
+      return usage("--value is longer than " + std::to_string(iot::max_measurement_value_bytes) +
+                   " bytes");
   }
   sub_args.sensor_id = sensor_id;
   sub_args.json = json;

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "../common/provision.hpp"
+#include "../common/read_back.hpp"
 #include "iot/command.hpp"
 #include "iot/command_result.hpp"
 #include "iot/duration.hpp"
@@ -234,7 +235,7 @@ awaitable<int> run_subscribe(const apps::app_settings& s, subscribe_args args,
       --skip;
       continue;
     }
-    if (auto origin = msg.msg().header("Nats-Stream")) {
+    if (auto origin = apps::read_back_origin(msg.msg())) {
       // Not published by a sensor: a reply someone had the server deliver
       // onto this subject (permissions cannot restrict reply subjects).
       std::cerr << "iot-sim: ignored a message on " << msg.subject() << " read back from stream "

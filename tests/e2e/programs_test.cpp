@@ -3,6 +3,8 @@
 #include <signal.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <fstream>
@@ -12,6 +14,7 @@
 
 #include "child_process.hpp"
 #include "nats_asio/jetstream.hpp"
+#include "nats_asio/kv_bucket.hpp"
 #include "nats_server.hpp"
 #include "program_runs.hpp"
 #include "run_async.hpp"
@@ -242,6 +245,82 @@ TEST_CASE("a command sent while the sensor is offline is applied when it starts"
   CHECK(again.wait_for("-> 750ms", 15s, true));  // the queued command, applied at start
   auto config = run_sim(server, dir, {"get_config", "--sensorID", "sleepy", "--json"});
   CHECK(json_u64(config.out, "interval_ms") == 750);
+}
+
+TEST_CASE("a command in the original format (no command_uuid) is known by seq-<stream sequence>") {
+  nats_server server;
+  temp_dir dir;
+  running_sensor sensor(server, dir, "classic");
+  std::uint64_t seq = 0;
+  std::string result;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    using namespace asio::experimental::awaitable_operators;
+    auto conn = co_await connect_to(server);
+    nats_asio::jetstream js(conn);
+    auto results = conn.subscribe("sensor.events.classic");
+    auto ack = co_await js.async_publish("sensor.commands.classic",
+                                         R"({"command_id":1,"new_interval_milliseconds":300})",
+                                         use_awaitable);
+    seq = ack.sequence;
+    asio::steady_timer deadline(co_await asio::this_coro::executor, 15s);
+    auto got =
+        co_await (results.async_receive(use_awaitable) || deadline.async_wait(use_awaitable));
+    REQUIRE(got.index() == 0);
+    result = std::get<0>(got).payload;
+  }());
+  const auto id = "seq-" + std::to_string(seq);
+  CHECK(sensor.process.wait_for("interval 200ms -> 300ms (command " + id + ")", 10s, true));
+  auto o = boost::json::parse(result).as_object();
+  CHECK(o.at("command_uuid").as_string() == id);
+  CHECK(o.at("status").as_string() == "applied");
+  auto config = run_sim(server, dir, {"get_config", "--sensorID", "classic", "--json"});
+  CHECK(boost::json::parse(config.out).at("last_command_id").as_string() == id);
+}
+
+TEST_CASE("a stored config that does not decode is kept, unless --replace-config") {
+  nats_server server;
+  temp_dir dir;
+  REQUIRE(run_sim(server, dir, {"provision"}).code == 0);
+  const std::string garbage = "{not a config";
+  auto stored_value = [&] {
+    asio::io_context ioc;
+    std::string value;
+    run_async(ioc, [&]() -> awaitable<void> {
+      auto conn = co_await connect_to(server);
+      nats_asio::jetstream js(conn);
+      nats_asio::kv_bucket kv(js, "SENSOR_CONFIG");
+      value = (co_await kv.async_get("keeper.config", use_awaitable)).value;
+    }());
+    return value;
+  };
+  {
+    asio::io_context ioc;
+    run_async(ioc, [&]() -> awaitable<void> {
+      auto conn = co_await connect_to(server);
+      nats_asio::jetstream js(conn);
+      nats_asio::kv_bucket kv(js, "SENSOR_CONFIG");
+      co_await kv.async_put("keeper.config", garbage, use_awaitable);
+    }());
+  }
+
+  auto refused =
+      run_program({sensor_bin(), "--sensorID", "keeper"}, dir.path(), {{"NATS_URL", server.url()}});
+  CHECK(refused.code == 1);
+  INFO(refused.err);
+  CHECK(std::count(refused.err.begin(), refused.err.end(), '\n') == 1);
+  CHECK(refused.err.find("ERROR keeper: config keeper.config in bucket SENSOR_CONFIG does not "
+                         "decode: ") != std::string::npos);
+  CHECK(refused.err.find("--replace-config") != std::string::npos);
+  CHECK(stored_value() == garbage);
+
+  child_process replacing({sensor_bin(), "--sensorID", "keeper", "--replace-config"}, dir.path(),
+                          {{"NATS_URL", server.url()}});
+  REQUIRE_MESSAGE(replacing.wait_for("started:", 15s, true), replacing.err());
+  CHECK(replacing.err().find("replacing it (--replace-config)") != std::string::npos);
+  auto config = run_sim(server, dir, {"get_config", "--sensorID", "keeper", "--json"});
+  CHECK(config.code == 0);
+  CHECK(boost::json::parse(stored_value()).at("sensor_id").as_string() == "keeper");
 }
 
 TEST_CASE("malformed and unknown commands are dead-lettered while the sensor keeps publishing") {

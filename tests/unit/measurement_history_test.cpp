@@ -1,11 +1,11 @@
-#include "iot-sensor/measurement_history.hpp"
+#include "iot/measurement_history.hpp"
 
 #include <doctest/doctest.h>
 
 #include <cstdint>
 #include <vector>
 
-using sensor::measurement_history;
+using iot::measurement_history;
 
 namespace {
 

@@ -17,7 +17,7 @@
 
 #include "iot/measurement.hpp"
 
-namespace sensor {
+namespace iot {
 
 class measurement_history {
  public:
@@ -28,7 +28,7 @@ class measurement_history {
 
   // `m` belongs to this sensor; a lecture_id already kept is replaced (a
   // correction), a new one lower than the newest kept is ignored.
-  void remember(const iot::measurement& m) {
+  void remember(const measurement& m) {
     if (auto* e = find_entry(m.lecture_id)) {
       *e = entry_of(m);
       return;
@@ -44,7 +44,7 @@ class measurement_history {
     }
   }
 
-  std::optional<iot::measurement> find(std::uint64_t lecture_id) const {
+  std::optional<measurement> find(std::uint64_t lecture_id) const {
     auto* e = const_cast<measurement_history*>(this)->find_entry(lecture_id);
     if (!e) return std::nullopt;
     return measurement_of(*e);
@@ -62,17 +62,17 @@ class measurement_history {
   struct entry {
     std::uint64_t lecture_id;
     std::uint64_t seq;
-    iot::clock::time_point timestamp;
+    clock::time_point timestamp;
     double value;
     std::uint32_t revision;
     std::string lecture;
   };
 
-  static entry entry_of(const iot::measurement& m) {
+  static entry entry_of(const measurement& m) {
     return {m.lecture_id, m.seq, m.timestamp, m.value, m.revision, m.lecture};
   }
-  iot::measurement measurement_of(const entry& e) const {
-    iot::measurement m;
+  measurement measurement_of(const entry& e) const {
+    measurement m;
     m.lecture_id = e.lecture_id;
     m.sensor_id = sensor_id_;
     m.lecture = e.lecture;
@@ -106,4 +106,4 @@ class measurement_history {
   std::size_t oldest_ = 0;
 };
 
-}  // namespace sensor
+}  // namespace iot
