@@ -12,6 +12,7 @@
 
 #include "child_process.hpp"
 #include "nats_asio/detail/nkey.hpp"
+#include "nkey_signing.hpp"
 
 namespace test_support {
 namespace fs = std::filesystem;
@@ -153,7 +154,7 @@ fs::path write_private_file(const fs::path& path, std::string_view text) {
   return path;
 }
 
-nkey_user::nkey_user() : seed(seed_text(nk::random_seed(nk::key_type::user))) {
+nkey_user::nkey_user() : seed(seed_text(test_support::nkey::random_seed(nk::key_type::user))) {
   public_key = public_of(seed);
 }
 
@@ -201,20 +202,20 @@ std::string base64url(std::string_view data) {
 std::string sign_jwt(std::string_view claims_json, std::string_view issuer_seed) {
   const std::string signing_input =
       base64url(R"({"typ":"JWT","alg":"ed25519-nkey"})") + "." + base64url(claims_json);
-  nk::signature sig{};
-  if (auto e = nk::sign(issuer_seed, signing_input, sig); !e.empty())
+  test_support::nkey::signature sig{};
+  if (auto e = test_support::nkey::sign(issuer_seed, signing_input, sig); !e.empty())
     throw std::runtime_error("cannot sign a JWT: " + e);
   return signing_input + "." +
          base64url(std::string_view(reinterpret_cast<const char*>(sig.data()), sig.size()));
 }
 
 operator_mode::operator_mode() {
-  const auto operator_seed = seed_text(nk::random_seed(nk::key_type::operator_key));
-  const auto account_seed = seed_text(nk::random_seed(nk::key_type::account));
-  const auto other_account_seed = seed_text(nk::random_seed(nk::key_type::account));
-  const auto system_seed = seed_text(nk::random_seed(nk::key_type::account));
-  user_seed = seed_text(nk::random_seed(nk::key_type::user));
-  stranger_seed = seed_text(nk::random_seed(nk::key_type::user));
+  const auto operator_seed = seed_text(test_support::nkey::random_seed(nk::key_type::operator_key));
+  const auto account_seed = seed_text(test_support::nkey::random_seed(nk::key_type::account));
+  const auto other_account_seed = seed_text(test_support::nkey::random_seed(nk::key_type::account));
+  const auto system_seed = seed_text(test_support::nkey::random_seed(nk::key_type::account));
+  user_seed = seed_text(test_support::nkey::random_seed(nk::key_type::user));
+  stranger_seed = seed_text(test_support::nkey::random_seed(nk::key_type::user));
   operator_public = public_of(operator_seed);
   account_public = public_of(account_seed);
   const auto other_account_public = public_of(other_account_seed);

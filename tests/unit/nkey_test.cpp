@@ -10,8 +10,13 @@
 #include <fstream>
 
 #include "nats_asio/connect_options.hpp"
+#include "nkey_signing.hpp"
 
 using namespace nats_asio::detail::nkey;
+using test_support::nkey::random_seed;
+using test_support::nkey::sign;
+using test_support::nkey::signature;
+using test_support::nkey::verify;
 namespace fs = std::filesystem;
 
 namespace {

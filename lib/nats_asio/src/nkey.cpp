@@ -3,14 +3,12 @@
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <memory>
-#include <stdexcept>
 #include <system_error>
 
 namespace nats_asio::detail::nkey {
@@ -56,11 +54,7 @@ bool crc_matches(std::span<const unsigned char> raw) {
 struct pkey_deleter {
   void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
 };
-struct md_ctx_deleter {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
 using unique_pkey = std::unique_ptr<EVP_PKEY, pkey_deleter>;
-using unique_md_ctx = std::unique_ptr<EVP_MD_CTX, md_ctx_deleter>;
 
 // OpenSSL wipes the private key it copies when the EVP_PKEY is freed.
 std::string private_key_of(std::string_view seed_text, unique_pkey& key, key_type& type) {
@@ -289,46 +283,6 @@ std::string public_key_of(std::string_view seed_text, std::string& public_key) {
     return "OpenSSL cannot derive the Ed25519 public key";
   public_key = encode_public(type, pub);
   return "";
-}
-
-std::string sign(std::string_view seed_text, std::string_view data, signature& out) {
-  unique_pkey key;
-  key_type type{};
-  if (auto e = private_key_of(seed_text, key, type); !e.empty()) return e;
-  unique_md_ctx ctx(EVP_MD_CTX_new());
-  std::size_t len = out.size();
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), out.data(), &len,
-                     reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
-      len != out.size())
-    return "OpenSSL cannot sign with Ed25519";
-  return "";
-}
-
-bool verify(std::string_view public_key, std::string_view data, const signature& sig) {
-  // Any public type: the caller compares the letter if it matters.
-  raw_key raw{};
-  secret decoded;
-  if (!base32_decode(public_key, decoded) || decoded.size() != public_raw_bytes ||
-      !crc_matches(decoded.bytes()) || !valid_type(decoded.data()[0]))
-    return false;
-  std::memcpy(raw.data(), decoded.data() + 1, raw.size());
-  unique_pkey key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, raw.data(), raw.size()));
-  unique_md_ctx ctx(EVP_MD_CTX_new());
-  return key && ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) == 1 &&
-         EVP_DigestVerify(ctx.get(), sig.data(), sig.size(),
-                          reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1;
-}
-
-secret random_seed(key_type type) {
-  secret raw(key_bytes);
-  if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1)
-    throw std::runtime_error("OpenSSL's random generator failed");
-  raw_key seed{};
-  std::memcpy(seed.data(), raw.data(), seed.size());
-  auto text = encode_seed(type, seed);
-  OPENSSL_cleanse(seed.data(), seed.size());
-  return text;
 }
 
 std::string public_key_of_seed_file(const std::string& path, std::string& public_key) {

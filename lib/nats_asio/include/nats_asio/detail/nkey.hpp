@@ -1,4 +1,6 @@
-// NATS NKeys: the text form of Ed25519 public keys and seeds, and signing.
+// NATS NKeys: the text form of Ed25519 public keys and seeds, and the public
+// key of a seed. Signing the server's nonce is nats.c's work; making seeds and
+// signatures is the tests' (tests/support/nkey_signing.hpp).
 //
 // A public key is base32 (RFC 4648, no padding) of one prefix byte naming its
 // type, the 32-byte Ed25519 public key and a CRC16-XMODEM of both, little
@@ -30,7 +32,6 @@ enum class key_type : std::uint8_t {
 const char* type_name(key_type type);  // "user", "account", ...
 
 using raw_key = std::array<unsigned char, 32>;
-using signature = std::array<unsigned char, 64>;
 
 // Bytes wiped (OPENSSL_cleanse) when destroyed or reassigned. Moving hands the
 // buffer over without copying it; copying is not allowed.
@@ -81,14 +82,6 @@ std::string decode_seed(std::string_view text, key_type& type, secret& seed);
 
 // The public key that belongs to a seed ("SU..." gives "U...").
 std::string public_key_of(std::string_view seed_text, std::string& public_key);
-// Ed25519 signature of `data` with the seed's private key.
-std::string sign(std::string_view seed_text, std::string_view data, signature& out);
-// True when `sig` is public_key's signature of `data`.
-bool verify(std::string_view public_key, std::string_view data, const signature& sig);
-
-// A fresh seed of `type` from the operating system's random generator.
-secret random_seed(key_type type);
-
 // The user seed held by a file: the seed alone (as `nk -gen user` writes it)
 // or a .creds file; either way the first line starting with "SU". Returns ""
 // and the seed's public key, or one line naming the file and the problem.
