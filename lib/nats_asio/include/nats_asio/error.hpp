@@ -49,6 +49,8 @@ inline constexpr int stream_not_found = 10059;
 inline constexpr int consumer_not_found = 10014;
 inline constexpr int wrong_last_sequence = 10071;
 inline constexpr int message_not_found = 10037;
+// A work-queue stream refuses a consumer whose filter overlaps another's.
+inline constexpr int consumer_filter_not_unique = 10100;
 }  // namespace js_err
 
 // The server's own text for the last failure of an operation that accepts one.
