@@ -92,10 +92,11 @@ class async_queue {
         report_gap(std::move(lock), c, std::exchange(front.gap_before, 0));
         return;
       }
+      if (!c->claim()) return;  // cancelled already: consumes nothing
       T item = std::move(front.item);
       items_->pop_front();
       lock.unlock();
-      c->complete({}, std::move(item));
+      c->finish({}, std::move(item));
       return;
     }
     if (gap_at_end_ > 0) {
