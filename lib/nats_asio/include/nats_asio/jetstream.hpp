@@ -237,10 +237,10 @@ class jetstream {
   // keeps its deliver subject; otherwise a fresh inbox is used (under
   // connect_options::inbox_prefix). A refused deliver subject fails with
   // errc::permission_denied here or, if the server's answer comes later, in
-  // async_receive. At most
-  // `capacity` messages wait in the subscription (see js_subscription::
-  // async_receive for what a full queue means). Cancellation: completes at
-  // once with operation_aborted; a subscription made later is closed.
+  // async_receive. At most `capacity` messages wait in the subscription;
+  // js_subscription::async_receive says what a full queue means.
+  // Cancellation: completes at once with operation_aborted; a subscription
+  // made later is closed.
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   auto async_subscribe(std::string_view stream, const consumer_config& config,
                        std::size_t capacity = 4096, Token&& token = {}) {
