@@ -11,10 +11,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// The server's text says what failed and why; the error code's message is
+// only a fallback, as it says the same in fewer words.
 std::string with_server_text(const std::string& what, const nats_asio::error_code& ec,
                              const nats_asio::diagnostics& diag) {
-  return what + ": " + ec.message() +
-         (diag.server_message().empty() ? "" : ": " + diag.server_message());
+  return what + ": " + (diag.server_message().empty() ? ec.message() : diag.server_message());
 }
 
 // After a permission_denied from provisioning `stream` (described as
@@ -117,6 +118,48 @@ nats_asio::consumer_config command_consumer_config(const app_settings& s,
   return cc;
 }
 
+namespace {
+
+// After the stream refused `cc` because another consumer's filter overlaps
+// it: the line naming that consumer (or why it could not be found).
+boost::asio::awaitable<std::string> name_overlapping_consumer(
+    nats_asio::jetstream& js, const std::string& stream, const nats_asio::consumer_config& cc) {
+  auto [ec, consumers] = co_await js.async_list_consumers(stream, as_tuple(use_awaitable));
+  if (ec) co_return "; its consumers could not be listed: " + ec.message();
+  std::string found;
+  for (const auto& other : consumers) {
+    if (other.name == cc.durable_name) continue;
+    if (!subjects_overlap(other.config.filter_subject, cc.filter_subject)) continue;
+    const auto& filter = other.config.filter_subject;
+    found += (found.empty() ? "" : ", ") + std::string("consumer ") + other.name + " (filter " +
+             (filter.empty() ? std::string("none: every subject") : filter) + ")";
+  }
+  if (found.empty()) co_return "; no consumer with an overlapping filter is left";
+  co_return "; already taking " + cc.filter_subject + ": " + found +
+      " (delete it, or change its filter, to provision " + cc.durable_name + ")";
+}
+
+}  // namespace
+
+bool subjects_overlap(std::string_view a, std::string_view b) {
+  if (a.empty() || b.empty()) return true;  // no filter: every subject
+  auto next = [](std::string_view& s) {
+    const auto dot = s.find('.');
+    auto token = s.substr(0, dot);
+    s = dot == std::string_view::npos ? std::string_view() : s.substr(dot + 1);
+    return token;
+  };
+  bool a_left = true, b_left = true;
+  while (a_left && b_left) {
+    const auto ta = next(a), tb = next(b);
+    if (ta == ">" || tb == ">") return true;  // each has at least this token
+    if (ta != "*" && tb != "*" && ta != tb) return false;
+    a_left = !a.empty();
+    b_left = !b.empty();
+  }
+  return a_left == b_left;
+}
+
 boost::asio::awaitable<bool> ensure_command_consumer(nats_asio::jetstream& js,
                                                      const app_settings& s,
                                                      const std::string& sensor_id,
@@ -126,8 +169,13 @@ boost::asio::awaitable<bool> ensure_command_consumer(nats_asio::jetstream& js,
   auto [ec, info] =
       co_await js.async_ensure_consumer(s.names.commands_stream, cc, diag, as_tuple(use_awaitable));
   if (!ec) co_return true;
-  error =
-      with_server_text("consumer " + cc.durable_name + " on " + s.names.commands_stream, ec, diag);
+  const auto what = "consumer " + cc.durable_name + " on " + s.names.commands_stream;
+  if (ec == nats_asio::make_jetstream_error(nats_asio::js_err::consumer_filter_not_unique)) {
+    error = what + ": " + ec.message() +
+            co_await name_overlapping_consumer(js, s.names.commands_stream, cc);
+    co_return false;
+  }
+  error = with_server_text(what, ec, diag);
   co_return false;
 }
 

@@ -41,7 +41,13 @@ boost::asio::awaitable<std::optional<provisioned>> provision(nats_asio::jetstrea
 nats_asio::consumer_config command_consumer_config(const app_settings& s,
                                                    std::string_view sensor_id);
 
-// Creates or updates that consumer. On failure returns false and sets `error`.
+// Whether some subject matches both subjects (NATS wildcards `*` and `>`
+// allowed; an empty filter matches every subject).
+bool subjects_overlap(std::string_view a, std::string_view b);
+
+// Creates or updates that consumer. On failure returns false and sets `error`
+// to one line; when another consumer's filter takes the same commands (a
+// work-queue stream allows only one), the line names that consumer.
 boost::asio::awaitable<bool> ensure_command_consumer(nats_asio::jetstream& js,
                                                      const app_settings& settings,
                                                      const std::string& sensor_id,

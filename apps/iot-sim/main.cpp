@@ -62,7 +62,8 @@ int main(int argc, char** argv) {
   edit_measurement->add_option("--timeout", timeout_text, "how long to wait for the answer")
       ->capture_default_str();
 
-  auto* list = app.add_subcommand("list", "every sensor in the config bucket");
+  auto* list = app.add_subcommand(
+      "list", "every sensor in the config bucket (an undecodable config is listed as invalid)");
 
   std::vector<std::string> provision_ids;
   auto* provision = app.add_subcommand(
@@ -72,7 +73,8 @@ int main(int argc, char** argv) {
 
   app.footer(
       "Exit codes: 0 ok, 1 failure (server unreachable, refused), 2 usage, 3 unknown sensor, "
-      "4 command rejected, 5 command not confirmed (queued for an offline sensor).\n" +
+      "4 command rejected, 5 command not confirmed (queued for an offline sensor), 6 command "
+      "taken by the sensor but no result reported.\n" +
       std::string(apps::secrets_note));
   // CLI11 would report a mistyped subcommand as a missing one.
   if (argc > 1 && argv[1][0] != '-' &&

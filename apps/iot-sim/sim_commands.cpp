@@ -5,6 +5,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
 #include <iomanip>
 #include <iostream>
 
@@ -118,6 +119,77 @@ void print_measurement(const iot::measurement& m) {
   std::cout << std::endl;
 }
 
+// No result came within `timeout`: whether the command still waits in the
+// work queue tells an offline sensor from one that took the command and said
+// nothing (the stream deletes a command once the sensor acknowledges or
+// terminates it).
+awaitable<int> report_unanswered(nats_asio::jetstream& js, const apps::app_settings& s,
+                                 const std::string& sensor_id, const std::string& command_uuid,
+                                 std::uint64_t sequence, std::chrono::milliseconds timeout) {
+  const auto& stream = s.names.commands_stream;
+  auto [ec, stored] = co_await js.async_get_message(stream, sequence, as_tuple(use_awaitable));
+  if (ec == nats_asio::make_jetstream_error(nats_asio::js_err::message_not_found)) {
+    std::cout << "no result: sensor " << sensor_id << " took command " << command_uuid << " from "
+              << stream << " but reported no result within " << iot::format_duration(timeout)
+              << "; see its log, or get_config, for what it did" << std::endl;
+    co_return exit_code::taken_no_result;
+  }
+  std::cout << "not confirmed: command " << command_uuid;
+  if (ec)
+    std::cout << " was stored in " << stream
+              << " (whether it still waits there is unknown: " << ec.message() << ')';
+  else
+    std::cout << " is queued in " << stream;
+  std::cout << "; sensor " << sensor_id << " has not answered within "
+            << iot::format_duration(timeout) << " (offline?) and will apply it when it runs"
+            << std::endl;
+  co_return exit_code::not_confirmed;
+}
+
+// Base64 (RFC 4648) of bytes that are not text.
+std::string base64(std::string_view bytes) {
+  static constexpr char digits[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::uint32_t bits = 0;
+  int count = 0;
+  for (unsigned char byte : bytes) {
+    bits = (bits << 8) | byte;
+    count += 8;
+    while (count >= 6) {
+      count -= 6;
+      out.push_back(digits[(bits >> count) & 0x3F]);
+    }
+  }
+  if (count > 0) out.push_back(digits[(bits << (6 - count)) & 0x3F]);
+  while (out.size() % 4 != 0) out.push_back('=');
+  return out;
+}
+
+// The --json line for a message that is not a complete schema 1
+// measurement: why, where, and the payload as it came (a JSON value when it
+// is JSON, else a string, else base64), never a value made up for it.
+std::string not_schema_1_json(const nats_asio::js_message& msg, const std::string& reason) {
+  boost::json::object o;
+  o["not_schema_1"] = reason;
+  o["subject"] = msg.subject();
+  o["stream_sequence"] = msg.metadata().stream_sequence;
+  boost::system::error_code ec;
+  auto parsed = boost::json::parse(msg.payload(), ec);
+  if (!ec) {
+    o["payload"] = std::move(parsed);
+  } else {
+    // A JSON string holds only UTF-8: serialized text parses back only then.
+    auto text = boost::json::serialize(boost::json::value(msg.payload()));
+    boost::json::parse(text, ec);
+    if (!ec)
+      o["payload"] = msg.payload();
+    else
+      o["payload_base64"] = base64(msg.payload());
+  }
+  return boost::json::serialize(o);
+}
+
 // Sends `cmd` to the sensor's command stream and waits for its result.
 awaitable<int> send_command(const apps::app_settings& s, const std::string& sensor_id,
                             iot::command cmd, std::chrono::milliseconds timeout) {
@@ -157,14 +229,11 @@ awaitable<int> send_command(const apps::app_settings& s, const std::string& sens
   for (;;) {
     auto outcome = co_await (results.async_receive(as_tuple(use_awaitable)) ||
                              deadline.async_wait(as_tuple(use_awaitable)));
-    if (outcome.index() == 1) {
-      std::cout << "not confirmed: command " << cmd.command_uuid << " is queued in "
-                << s.names.commands_stream << "; sensor " << sensor_id
-                << " has not answered within " << iot::format_duration(timeout)
-                << " (offline?) and will apply it when it runs" << std::endl;
-      co_return exit_code::not_confirmed;
-    }
+    if (outcome.index() == 1)
+      co_return co_await report_unanswered(js, s, sensor_id, cmd.command_uuid, ack.sequence,
+                                           timeout);
     auto [rec, msg] = std::get<0>(outcome);
+    if (rec == nats_asio::errc::queue_overflow) continue;  // others' results, not awaited
     if (rec) co_return fail(exit_code::failure, "waiting for the result: " + rec.message());
     iot::command_result result;
     if (!iot::decode_command_result(msg.payload, result).empty()) continue;
@@ -225,11 +294,23 @@ awaitable<int> run_subscribe(const apps::app_settings& s, subscribe_args args,
   // With last:N, skip what comes before the last N stored measurements.
   std::uint64_t skip =
       last_n && sub.info().num_pending > last_n ? sub.info().num_pending - last_n : 0;
+  // Asked after subscribing, so that nothing published meanwhile is missed.
+  auto [lec, last] = co_await js.async_get_last_message(s.names.measurements_stream,
+                                                        cc.filter_subject, as_tuple(use_awaitable));
+  if (lec == nats_asio::make_jetstream_error(nats_asio::js_err::message_not_found))
+    std::cerr << "iot-sim: no measurement of sensor " << args.sensor_id << " is stored in "
+              << s.names.measurements_stream << " yet; waiting for its first" << std::endl;
   std::uint64_t shown = 0;
   while (!args.count || shown < *args.count) {
     auto [ec, msg] = co_await sub.async_receive(
         asio::bind_cancellation_slot(stop.slot(), as_tuple(use_awaitable)));
     if (ec == asio::error::operation_aborted) break;  // Ctrl+C
+    if (ec == nats_asio::errc::queue_overflow) {
+      // This reader fell behind; with no acks, the server does not resend.
+      std::cerr << "iot-sim: missed " << sub.last_gap()
+                << " measurements here (printing could not keep up)" << std::endl;
+      continue;
+    }
     if (ec) co_return fail(exit_code::failure, "subscription ended: " + ec.message());
     if (skip > 0) {
       --skip;
@@ -243,13 +324,15 @@ awaitable<int> run_subscribe(const apps::app_settings& s, subscribe_args args,
       continue;
     }
     ++shown;
+    iot::measurement m;
+    const auto invalid = iot::decode_complete_measurement(msg.payload(), m);
     if (args.json) {
-      std::cout << msg.payload() << std::endl;
+      std::cout << (invalid.empty() ? msg.payload() : not_schema_1_json(msg, invalid)) << std::endl;
       continue;
     }
-    iot::measurement m;
-    if (auto e = iot::decode_measurement(msg.payload(), m); !e.empty()) {
-      std::cout << "(malformed measurement on " << msg.subject() << ": " << e << ")" << std::endl;
+    if (!invalid.empty()) {
+      std::cout << "(not a schema 1 measurement: " << msg.subject() << ", stream sequence "
+                << msg.metadata().stream_sequence << ": " << invalid << ")" << std::endl;
       continue;
     }
     print_measurement(m);
@@ -311,13 +394,23 @@ awaitable<int> run_list(const apps::app_settings& s) {
   int listed = 0;
   for (const auto& key : keys) {
     if (!key.ends_with(".config")) continue;
+    const auto id = key.substr(0, key.size() - std::string_view(".config").size());
     auto [gec, entry] = co_await kv.async_get(key, as_tuple(use_awaitable));
-    iot::sensor_config c;
-    if (gec || !iot::decode_sensor_config(entry.value, c).empty()) continue;
-    std::cout << std::left << std::setw(24) << c.sensor_id << " interval " << std::setw(10)
-              << iot::format_duration(c.interval) << " updated "
-              << iot::format_rfc3339(c.updated_at) << std::endl;
+    if (gec == nats_asio::errc::key_not_found) continue;  // deleted since the listing
     ++listed;
+    std::cout << std::left << std::setw(24) << id;
+    iot::sensor_config c;
+    if (gec) {
+      std::cout << " unreadable: reading " << key << ": " << gec.message() << std::endl;
+      continue;
+    }
+    if (auto e = iot::decode_sensor_config(entry.value, c); !e.empty()) {
+      // Listed all the same: a sensor with a broken config still exists.
+      std::cout << " invalid config: " << key << ": " << e << std::endl;
+      continue;
+    }
+    std::cout << " interval " << std::setw(10) << iot::format_duration(c.interval) << " updated "
+              << iot::format_rfc3339(c.updated_at) << std::endl;
   }
   if (listed == 0) std::cout << "no sensors" << std::endl;
   co_return exit_code::ok;

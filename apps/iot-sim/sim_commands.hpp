@@ -16,11 +16,12 @@ namespace sim {
 // Exit codes, one per outcome a script may want to tell apart.
 namespace exit_code {
 inline constexpr int ok = 0;
-inline constexpr int failure = 1;         // server unreachable, refused, ...
-inline constexpr int usage = 2;           // bad arguments
-inline constexpr int unknown_sensor = 3;  // no config for the sensor
-inline constexpr int rejected = 4;        // the sensor rejected the command
-inline constexpr int not_confirmed = 5;   // stored, but no result in time (sensor offline?)
+inline constexpr int failure = 1;          // server unreachable, refused, ...
+inline constexpr int usage = 2;            // bad arguments
+inline constexpr int unknown_sensor = 3;   // no config for the sensor
+inline constexpr int rejected = 4;         // the sensor rejected the command
+inline constexpr int not_confirmed = 5;    // still queued, no result in time (sensor offline?)
+inline constexpr int taken_no_result = 6;  // the sensor took the command but reported no result
 }  // namespace exit_code
 
 struct subscribe_args {

@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "child_process.hpp"
+#include "iot/measurement.hpp"
+#include "iot/sensor_config.hpp"
 #include "nats_asio/jetstream.hpp"
 #include "nats_asio/kv_bucket.hpp"
 #include "nats_server.hpp"
@@ -406,4 +408,195 @@ TEST_CASE("SIGTERM: clean exit, summary, and every acknowledged measurement is i
   for (std::string line; std::getline(dump, line);) dumped.push_back(line);
   REQUIRE(dumped.size() == 5);
   CHECK(json_u64(dumped.back(), "seq") == acknowledged);
+}
+
+namespace {
+
+// The streams and the bucket, as `iot-sim provision` makes them.
+void provision(const nats_server& server, const temp_dir& dir) {
+  auto r = run_sim(server, dir, {"provision"});
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+}
+
+void put_key(const nats_server& server, const std::string& key, const std::string& value) {
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect_to(server);
+    nats_asio::jetstream js(conn);
+    nats_asio::kv_bucket kv(js, "SENSOR_CONFIG");
+    co_await kv.async_put(key, value, use_awaitable);
+  }());
+}
+
+std::string valid_config(const std::string& id) {
+  iot::sensor_config c;
+  c.sensor_id = id;
+  c.interval = 2s;
+  c.updated_at = iot::clock::now();
+  return iot::encode(c);
+}
+
+void publish_measurements(const nats_server& server, const std::string& id,
+                          const std::vector<std::string>& payloads) {
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect_to(server);
+    nats_asio::jetstream js(conn);
+    for (const auto& p : payloads)
+      co_await js.async_publish("sensor.measurements." + id, p, use_awaitable);
+  }());
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+std::size_t occurrences(const std::string& text, const std::string& part) {
+  std::size_t n = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("list shows a sensor whose config does not decode as invalid, with the reason") {
+  nats_server server;
+  temp_dir dir;
+  provision(server, dir);
+  put_key(server, "good.config", valid_config("good"));
+  put_key(server, "broken.config", R"({"schema":1,"sensor_id":"broken"})");
+  put_key(server, "garbled.config", "not json");
+  auto listed = run_sim(server, dir, {"list"});
+  CHECK(listed.code == 0);
+  const auto lines = lines_of(listed.out);
+  REQUIRE_MESSAGE(lines.size() == 3, listed.out);
+  CHECK(lines[0].starts_with("broken "));
+  CHECK(lines[0].find("invalid config: broken.config: ") != std::string::npos);
+  CHECK(lines[0].find("interval_ms") != std::string::npos);  // what is wrong
+  CHECK(lines[1].starts_with("garbled "));
+  CHECK(lines[1].find("invalid config: garbled.config: ") != std::string::npos);
+  CHECK(lines[2].starts_with("good "));
+  CHECK(lines[2].find("interval 2s") != std::string::npos);
+}
+
+TEST_CASE("subscribe shows what is not a schema 1 measurement as such, never with made-up values") {
+  nats_server server;
+  temp_dir dir;
+  provision(server, dir);
+  iot::measurement complete;
+  complete.lecture_id = 2;
+  complete.sensor_id = "legacy";
+  complete.lecture = "22.0";
+  complete.seq = 1;
+  complete.timestamp = iot::clock::now();
+  complete.value = 22;
+  complete.unit = "C";
+  const std::string original = R"({"lecture_id":1,"sensor_id":"legacy","lecture":"21.5"})";
+  const std::string binary("\xff\xfe\x01", 3);
+  publish_measurements(server, "legacy", {original, iot::encode(complete), binary});
+
+  auto human =
+      run_sim(server, dir, {"subscribe", "--sensorID", "legacy", "--from", "all", "--count", "3"});
+  REQUIRE(human.code == 0);
+  auto lines = lines_of(human.out);
+  REQUIRE_MESSAGE(lines.size() == 3, human.out);
+  CHECK(lines[0].find("not a schema 1 measurement") != std::string::npos);
+  CHECK(lines[0].find("missing") != std::string::npos);
+  CHECK(lines[0].find("seq=") == std::string::npos);
+  CHECK(lines[0].find("1970") == std::string::npos);
+  CHECK(lines[1].starts_with("legacy seq=1 lecture_id=2 22.0 C "));
+  CHECK(lines[2].find("not a schema 1 measurement") != std::string::npos);
+  CHECK(human.err.find("no measurement") == std::string::npos);  // some are stored
+
+  auto json =
+      run_sim(server, dir,
+              {"subscribe", "--sensorID", "legacy", "--from", "all", "--count", "3", "--json"});
+  REQUIRE(json.code == 0);
+  lines = lines_of(json.out);
+  REQUIRE_MESSAGE(lines.size() == 3, json.out);
+  auto first = boost::json::parse(lines[0]).as_object();
+  CHECK(first.at("not_schema_1").as_string().find("missing") != std::string::npos);
+  CHECK(first.at("subject").as_string() == "sensor.measurements.legacy");
+  CHECK(first.at("stream_sequence").to_number<int>() == 1);
+  CHECK(first.at("payload") == boost::json::parse(original));
+  CHECK(json_u64(lines[1], "seq") == 1);
+  auto third = boost::json::parse(lines[2]).as_object();
+  CHECK(third.contains("not_schema_1"));
+  CHECK(third.at("payload_base64").as_string() == "//4B");
+}
+
+TEST_CASE("subscribe to a sensor with nothing stored says so once on stderr, then waits") {
+  nats_server server;
+  temp_dir dir;
+  provision(server, dir);
+  child_process viewer({sim_bin(), "subscribe", "--sensorID", "quiet", "--count", "1"}, dir.path(),
+                       {{"NATS_URL", server.url()}});
+  REQUIRE_MESSAGE(
+      viewer.wait_for("no measurement of sensor quiet is stored in MEASUREMENTS_STREAM yet; "
+                      "waiting for its first",
+                      15s, true),
+      viewer.err());
+  iot::measurement m;
+  m.lecture_id = 1;
+  m.sensor_id = "quiet";
+  m.lecture = "1";
+  m.seq = 1;
+  m.timestamp = iot::clock::now();
+  m.unit = "C";
+  publish_measurements(server, "quiet", {iot::encode(m)});
+  CHECK(viewer.wait(15s) == 0);
+  CHECK(viewer.out().starts_with("quiet seq=1 "));
+  CHECK(occurrences(viewer.err(), "no measurement") == 1);
+}
+
+TEST_CASE("a command taken by the sensor without a result: a message of its own and exit code 6") {
+  nats_server server;
+  temp_dir dir;
+  provision(server, dir);
+  put_key(server, "mute.config", valid_config("mute"));
+  std::optional<child_process> edit;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect_to(server);
+    nats_asio::jetstream js(conn);
+    // A sensor that takes its commands and never reports on them.
+    nats_asio::consumer_config cc;
+    cc.durable_name = "cmd-mute";
+    cc.filter_subject = "sensor.commands.mute";
+    auto taker = co_await js.async_subscribe("SENSOR_STREAM", cc, 16, use_awaitable);
+    edit.emplace(std::vector<std::string>{sim_bin(), "edit_config", "--sensorID", "mute",
+                                          "--interval", "3s", "--timeout", "1s"},
+                 dir.path(), test_support::env_list{{"NATS_URL", server.url()}});
+    auto command = co_await taker.async_receive(use_awaitable);
+    co_await command.async_ack(use_awaitable);
+  }());
+  CHECK(edit->wait(30s) == 6);
+  CHECK(edit->out().find("no result: sensor mute took command ") != std::string::npos);
+  CHECK(edit->out().find("queued") == std::string::npos);
+}
+
+TEST_CASE("provision names the consumer whose filter already takes the sensor's commands") {
+  nats_server server;
+  temp_dir dir;
+  provision(server, dir);
+  {
+    asio::io_context ioc;
+    run_async(ioc, [&]() -> awaitable<void> {
+      auto conn = co_await connect_to(server);
+      nats_asio::jetstream js(conn);
+      nats_asio::consumer_config cc;
+      cc.durable_name = "everything";
+      cc.filter_subject = "sensor.commands.>";
+      co_await js.async_ensure_consumer("SENSOR_STREAM", cc, use_awaitable);
+    }());
+  }
+  auto r = run_sim(server, dir, {"provision", "--sensorID", "s1"});
+  CHECK(r.code == 1);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK(r.err.find("consumer cmd-s1 on SENSOR_STREAM") != std::string::npos);
+  CHECK(occurrences(r.err, "not unique") == 1);  // the server's reason, once
+  CHECK(r.err.find("consumer everything (filter sensor.commands.>)") != std::string::npos);
 }

@@ -251,3 +251,31 @@ TEST_CASE("drain delivers what is in flight, then closes") {
     CHECK(received == 100);
   }());
 }
+
+TEST_CASE("a slow reader learns how many messages its full queue dropped, then reads on") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect_to(server);
+    auto sub = conn.subscribe("slow.reader", {}, 3);
+    for (int i = 1; i <= 10; ++i) REQUIRE(!conn.publish("slow.reader", std::to_string(i)));
+    // Nothing is received until every message has reached the subscription.
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (sub.queued() + sub.dropped() < 10 && std::chrono::steady_clock::now() < until)
+      co_await sleep_for(5ms);
+    REQUIRE(sub.queued() == 3);
+    CHECK(sub.dropped() == 7);
+    for (const char* expected : {"1", "2", "3"}) {
+      auto [ec, msg] = co_await sub.async_receive(asio::as_tuple(use_awaitable));
+      REQUIRE(!ec);
+      CHECK(msg.payload == expected);
+    }
+    auto [ec, none] = co_await sub.async_receive(asio::as_tuple(use_awaitable));
+    CHECK(ec == errc::queue_overflow);
+    CHECK(sub.last_gap() == 7);
+    // Reported once: the next receive gets the next message.
+    REQUIRE(!conn.publish("slow.reader", "11"));
+    auto msg = co_await sub.async_receive(use_awaitable);
+    CHECK(msg.payload == "11");
+  }());
+}

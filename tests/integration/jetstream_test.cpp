@@ -395,3 +395,98 @@ TEST_CASE(
     CHECK((co_await tail.async_receive(use_awaitable)).payload() == "4");
   }());
 }
+
+TEST_CASE("stored messages: by sequence and last by subject, with headers; absent ones") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect_to(server);
+    nats_asio::jetstream js(conn);
+    co_await js.async_ensure_stream(stream("STORE", "store.>"), use_awaitable);
+    nats_asio::header_list headers{{"X-Kind", "first"}};
+    nats_asio::publish_options options;
+    const std::string binary("\x00\xff\x01 bytes", 9);
+    auto first = co_await js.async_publish("store.a", binary, headers, options, use_awaitable);
+    co_await js.async_publish("store.b", "on b", use_awaitable);
+    co_await js.async_publish("store.a", "second on a", use_awaitable);
+
+    auto by_seq = co_await js.async_get_message("STORE", first.sequence, use_awaitable);
+    CHECK(by_seq.subject == "store.a");
+    CHECK(by_seq.sequence == first.sequence);
+    CHECK(by_seq.payload == binary);
+    REQUIRE(nats_asio::find_header(by_seq.headers, "X-Kind").has_value());
+    CHECK(*nats_asio::find_header(by_seq.headers, "X-Kind") == "first");
+
+    auto last_a = co_await js.async_get_last_message("STORE", "store.a", use_awaitable);
+    CHECK(last_a.payload == "second on a");
+    CHECK(last_a.sequence == 3);
+    auto last_any = co_await js.async_get_last_message("STORE", "store.*", use_awaitable);
+    CHECK(last_any.sequence == 3);
+
+    const auto not_found = nats_asio::make_jetstream_error(nats_asio::js_err::message_not_found);
+    auto [ec1, none1] = co_await js.async_get_message("STORE", 99, asio::as_tuple(use_awaitable));
+    CHECK(ec1 == not_found);
+    auto [ec2, none2] =
+        co_await js.async_get_last_message("STORE", "store.c", asio::as_tuple(use_awaitable));
+    CHECK(ec2 == not_found);
+    auto [ec3, none3] = co_await js.async_get_message("NOPE", 1, asio::as_tuple(use_awaitable));
+    CHECK(ec3 == nats_asio::make_jetstream_error(nats_asio::js_err::stream_not_found));
+  }());
+}
+
+TEST_CASE("list_consumers returns every consumer of a stream, over several pages") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect_to(server);
+    nats_asio::jetstream js(conn);
+    co_await js.async_ensure_stream(stream("MANY", "many.>"), use_awaitable);
+    constexpr int count = 300;  // the server pages by 256
+    for (int i = 0; i < count; ++i) {
+      nats_asio::consumer_config cc;
+      cc.durable_name = "c" + std::to_string(i);
+      cc.filter_subject = "many." + std::to_string(i);
+      co_await js.async_ensure_consumer("MANY", cc, use_awaitable);
+    }
+    auto consumers = co_await js.async_list_consumers("MANY", use_awaitable);
+    REQUIRE(consumers.size() == count);
+    std::set<std::string> names;
+    for (const auto& c : consumers) {
+      names.insert(c.name);
+      CHECK(c.config.filter_subject == "many." + c.name.substr(1));
+    }
+    CHECK(names.size() == count);
+    auto [ec, none] = co_await js.async_list_consumers("NOPE", asio::as_tuple(use_awaitable));
+    CHECK(ec == nats_asio::make_jetstream_error(nats_asio::js_err::stream_not_found));
+  }());
+}
+
+TEST_CASE("a js_subscription whose queue overflowed reports the loss once, then reads on") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect_to(server);
+    nats_asio::jetstream js(conn);
+    co_await js.async_ensure_stream(stream("SLOW", "slow.>"), use_awaitable);
+    for (int i = 1; i <= 5; ++i)
+      co_await js.async_publish("slow.reader", std::to_string(i), use_awaitable);
+    nats_asio::consumer_config cc;
+    cc.ack = nats_asio::ack_policy::none;
+    auto sub = co_await js.async_subscribe("SLOW", cc, 2, use_awaitable);
+    // Nothing is received until the stored messages have all been delivered.
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (sub.dropped() < 3 && std::chrono::steady_clock::now() < until) co_await sleep_for(5ms);
+    REQUIRE(sub.dropped() == 3);
+    for (const char* expected : {"1", "2"}) {
+      auto [ec, msg] = co_await sub.async_receive(asio::as_tuple(use_awaitable));
+      REQUIRE(!ec);
+      CHECK(msg.payload() == expected);
+    }
+    auto [ec, none] = co_await sub.async_receive(asio::as_tuple(use_awaitable));
+    CHECK(ec == errc::queue_overflow);
+    CHECK(sub.last_gap() == 3);
+    co_await js.async_publish("slow.reader", "6", use_awaitable);
+    auto msg = co_await sub.async_receive(use_awaitable);
+    CHECK(msg.payload() == "6");
+  }());
+}

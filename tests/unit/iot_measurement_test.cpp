@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <boost/json.hpp>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -253,4 +254,24 @@ TEST_CASE("message ids") {
   CHECK(iot::message_id(m) == "sensor-1:7");
   m.revision = 2;
   CHECK(iot::message_id(m) == "sensor-1:7:2");
+}
+
+TEST_CASE("a complete measurement needs every field of schema 1; nothing is defaulted") {
+  iot::measurement back;
+  REQUIRE(iot::decode_complete_measurement(iot::encode(sample()), back) == "");
+  CHECK(back == sample());
+  const std::string original = R"({"lecture_id":7,"sensor_id":"sensor-1","lecture":"21.5"})";
+  CHECK(iot::decode_measurement(original, back) == "");  // the lenient decode accepts it
+  for (const char* field : {"schema", "seq", "timestamp", "value", "unit"}) {
+    INFO(field);
+    auto o = boost::json::parse(iot::encode(sample())).as_object();
+    o.erase(field);
+    iot::measurement out = sample();
+    out.lecture_id = 99;
+    const auto e = iot::decode_complete_measurement(boost::json::serialize(o), out);
+    CHECK(contains(e, field));
+    CHECK(contains(e, "missing"));
+    CHECK(out.lecture_id == 99);  // untouched on failure
+  }
+  CHECK(contains(iot::decode_complete_measurement(original, back), "missing"));
 }

@@ -20,10 +20,15 @@ std::string encode(const measurement& m) {
   return w.finish();
 }
 
-std::string decode_measurement(std::string_view json, measurement& out) {
+namespace {
+
+// `complete`: every field of schema 1 is required, none defaulted.
+std::string decode(std::string_view json, bool complete, measurement& out) {
   using detail::presence;
   detail::json::object o;
   if (auto e = detail::parse_object(json, o); !e.empty()) return e;
+  const auto schema_1 = complete ? presence::required : presence::optional;
+  if (complete && !o.contains("schema")) return detail::field_error("schema", "missing");
   measurement m;
   std::uint64_t revision = 1;
   bool has_revision = false;
@@ -32,10 +37,10 @@ std::string decode_measurement(std::string_view json, measurement& out) {
            detail::read_uint(o, "lecture_id", presence::required, m.lecture_id),
            detail::read_sensor_id(o, "sensor_id", presence::required, m.sensor_id),
            detail::read_string(o, "lecture", presence::required, m.lecture),
-           detail::read_uint(o, "seq", presence::optional, m.seq),
-           detail::read_time(o, "timestamp", presence::optional, m.timestamp),
-           detail::read_number(o, "value", presence::optional, m.value),
-           detail::read_string(o, "unit", presence::optional, m.unit),
+           detail::read_uint(o, "seq", schema_1, m.seq),
+           detail::read_time(o, "timestamp", schema_1, m.timestamp),
+           detail::read_number(o, "value", schema_1, m.value),
+           detail::read_string(o, "unit", schema_1, m.unit),
            detail::read_uint(o, "revision", presence::optional, revision, &has_revision),
        })
     if (!e.empty()) return e;
@@ -47,6 +52,16 @@ std::string decode_measurement(std::string_view json, measurement& out) {
   }
   out = std::move(m);
   return {};
+}
+
+}  // namespace
+
+std::string decode_measurement(std::string_view json, measurement& out) {
+  return decode(json, false, out);
+}
+
+std::string decode_complete_measurement(std::string_view json, measurement& out) {
+  return decode(json, true, out);
 }
 
 std::string message_id(const measurement& m) {

@@ -367,3 +367,132 @@ void jetstream::start_subscribe(std::string stream, consumer_config config, std:
 }
 
 }  // namespace nats_asio
+
+namespace nats_asio {
+namespace {
+
+// Consumers come in pages of the server's choosing (256 by default).
+boost::asio::awaitable<std::pair<error_code, std::vector<consumer_info>>> list_consumers(
+    std::shared_ptr<detail::connection_core> core, std::string stream,
+    std::chrono::milliseconds timeout) {
+  std::vector<consumer_info> all;
+  for (;;) {
+    boost::json::object request;
+    request["offset"] = all.size();
+    auto r = co_await detail::api_call(core, "CONSUMER.LIST." + stream,
+                                       boost::json::serialize(request), timeout);
+    if (r.error) co_return std::pair{r.error, std::vector<consumer_info>{}};
+    const auto* page = r.body.if_contains("consumers");
+    if (page == nullptr || !page->is_array() || page->get_array().empty()) break;
+    for (const auto& entry : page->get_array())
+      if (entry.is_object()) all.push_back(detail::consumer_info_from_json(entry.get_object()));
+    const auto* total = r.body.if_contains("total");
+    if (total == nullptr || !total->is_number() || all.size() >= total->to_number<std::uint64_t>())
+      break;
+  }
+  co_return std::pair{error_code{}, std::move(all)};
+}
+
+// RFC 4648 base64, as the server encodes stored payloads and headers;
+// nullopt if `text` is not base64.
+std::optional<std::string> decode_base64(std::string_view text) {
+  auto value = [](char ch) -> int {
+    if (ch >= 'A' && ch <= 'Z') return ch - 'A';
+    if (ch >= 'a' && ch <= 'z') return ch - 'a' + 26;
+    if (ch >= '0' && ch <= '9') return ch - '0' + 52;
+    if (ch == '+') return 62;
+    if (ch == '/') return 63;
+    return -1;
+  };
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  std::uint32_t bits = 0;
+  int count = 0;
+  for (char ch : text) {
+    const int v = value(ch);
+    if (v < 0) return std::nullopt;
+    bits = (bits << 6) | static_cast<std::uint32_t>(v);
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      out.push_back(static_cast<char>((bits >> count) & 0xFF));
+    }
+  }
+  return out;
+}
+
+// "NATS/1.0\r\nName: value\r\n...\r\n\r\n" into fields.
+header_list parse_header_block(std::string_view block) {
+  header_list headers;
+  bool first = true;
+  while (!block.empty()) {
+    const auto end = block.find("\r\n");
+    const auto line = block.substr(0, end);
+    block = end == std::string_view::npos ? std::string_view() : block.substr(end + 2);
+    if (std::exchange(first, false)) continue;  // the version line
+    const auto colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    auto value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+  }
+  return headers;
+}
+
+boost::asio::awaitable<std::pair<error_code, stored_message>> get_message(
+    std::shared_ptr<detail::connection_core> core, std::string stream, std::uint64_t sequence,
+    std::string last_subject, std::chrono::milliseconds timeout) {
+  boost::json::object request;
+  if (last_subject.empty())
+    request["seq"] = sequence;
+  else
+    request["last_by_subj"] = last_subject;
+  auto r = co_await detail::api_call(core, "STREAM.MSG.GET." + stream,
+                                     boost::json::serialize(request), timeout);
+  if (r.error) co_return std::pair{r.error, stored_message{}};
+  const auto* found = r.body.if_contains("message");
+  if (found == nullptr || !found->is_object())
+    co_return std::pair{make_error_code(errc::bad_response), stored_message{}};
+  const auto& m = found->get_object();
+  stored_message out;
+  if (const auto* v = m.if_contains("subject"); v && v->is_string()) out.subject = v->get_string();
+  if (const auto* v = m.if_contains("seq"); v && v->is_number())
+    out.sequence = v->to_number<std::uint64_t>();
+  std::optional<std::string> payload = std::string();
+  if (const auto* v = m.if_contains("data"); v && v->is_string())
+    payload = decode_base64(v->get_string());
+  std::optional<std::string> headers = std::string();
+  if (const auto* v = m.if_contains("hdrs"); v && v->is_string())
+    headers = decode_base64(v->get_string());
+  if (!payload || !headers)
+    co_return std::pair{make_error_code(errc::bad_response), stored_message{}};
+  out.payload = std::move(*payload);
+  out.headers = parse_header_block(*headers);
+  co_return std::pair{error_code{}, std::move(out)};
+}
+
+}  // namespace
+
+void jetstream::start_list_consumers(std::string stream,
+                                     const detail::completion_ptr<std::vector<consumer_info>>& c) {
+  if (!core_) {
+    c->fail(errc::not_connected);
+    return;
+  }
+  detail::spawn_into(executor_, list_consumers(core_, std::move(stream), api_timeout_), c);
+}
+
+void jetstream::start_get_message(std::string stream, std::uint64_t sequence,
+                                  std::string last_subject,
+                                  const detail::completion_ptr<stored_message>& c) {
+  if (!core_) {
+    c->fail(errc::not_connected);
+    return;
+  }
+  detail::spawn_into(
+      executor_,
+      get_message(core_, std::move(stream), sequence, std::move(last_subject), api_timeout_), c);
+}
+
+}  // namespace nats_asio

@@ -30,6 +30,7 @@ void js_subscription::unsubscribe() {
 }
 
 std::uint64_t js_subscription::dropped() const { return state_ ? state_->queue().dropped() : 0; }
+std::uint64_t js_subscription::last_gap() const { return state_ ? state_->queue().last_gap() : 0; }
 
 std::chrono::steady_clock::time_point js_subscription::last_activity() const {
   if (!activity_) return {};

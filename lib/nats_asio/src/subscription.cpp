@@ -21,6 +21,7 @@ void subscription::unsubscribe() {
 }
 
 std::uint64_t subscription::dropped() const { return state_ ? state_->queue().dropped() : 0; }
+std::uint64_t subscription::last_gap() const { return state_ ? state_->queue().last_gap() : 0; }
 std::size_t subscription::queued() const { return state_ ? state_->queue().size() : 0; }
 
 subscription subscription::open(const std::shared_ptr<detail::connection_core>& core,

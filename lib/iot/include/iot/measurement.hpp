@@ -28,6 +28,10 @@ std::string encode(const measurement& m);
 // original payloads ({lecture_id, sensor_id, lecture}) decode with the
 // other fields defaulted. Returns "" or a one-line reason.
 std::string decode_measurement(std::string_view json, measurement& out);
+// Schema 1 in full: like decode_measurement, but `schema`, `seq`,
+// `timestamp`, `value` and `unit` are required too, so that nothing is
+// defaulted (an original payload is refused, naming the first missing field).
+std::string decode_complete_measurement(std::string_view json, measurement& out);
 
 // Nats-Msg-Id: "<sensor>:<lecture_id>", or "<sensor>:<lecture_id>:<revision>" for corrections.
 std::string message_id(const measurement& m);

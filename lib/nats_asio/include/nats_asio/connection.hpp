@@ -87,7 +87,8 @@ class connection {
 
   // Subscribes (non-blocking). `queue_group` may be empty. At most
   // `capacity` received messages wait in the subscription; beyond that new
-  // ones are dropped and counted (subscription::dropped()). If the server
+  // ones are dropped, counted (subscription::dropped()) and reported to the
+  // receiver (errc::queue_overflow, see async_receive). If the server
   // refuses the subject, receives fail with errc::permission_denied once its
   // answer arrives.
   subscription subscribe(std::string_view subject, std::string_view queue_group = {},

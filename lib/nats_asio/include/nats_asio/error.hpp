@@ -54,6 +54,7 @@ inline constexpr int stream_name_in_use = 10058;
 inline constexpr int stream_subjects_overlap = 10065;
 inline constexpr int stream_retention_or_storage_change = 10052;
 inline constexpr int consumer_name_in_use = 10013;
+// A work-queue stream refuses a consumer whose filter overlaps another's.
 inline constexpr int consumer_filter_not_unique = 10100;
 inline constexpr int jetstream_not_enabled = 10039;
 inline constexpr int maximum_consumers_reached = 10077;

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "nats_asio/connection.hpp"
 #include "nats_asio/consumer_config.hpp"
@@ -37,6 +38,14 @@ struct pub_ack {
   std::string stream;
   std::uint64_t sequence = 0;
   bool duplicate = false;  // the server had this msg_id already
+};
+
+// A message as a stream stores it.
+struct stored_message {
+  std::string subject;
+  std::uint64_t sequence = 0;
+  header_list headers;
+  std::string payload;
 };
 
 class jetstream {
@@ -179,14 +188,60 @@ class jetstream {
         token, std::string(stream), std::string(name));
   }
 
+  // Every consumer of `stream` ($JS.API.CONSUMER.LIST, page after page).
+  // Signature: void(error_code, std::vector<consumer_info>). Errors:
+  // js_err::stream_not_found, errc::timeout, errc::permission_denied.
+  // Cancellation: completes at once with operation_aborted.
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_list_consumers(std::string_view stream, Token&& token = {}) {
+    return boost::asio::async_initiate<Token, void(error_code, std::vector<consumer_info>)>(
+        [this](auto handler, std::string s) {
+          auto c =
+              detail::make_completion<std::vector<consumer_info>>(std::move(handler), executor_);
+          start_list_consumers(std::move(s), c);
+        },
+        token, std::string(stream));
+  }
+
+  // The message stored at `sequence` in `stream`. Signature:
+  // void(error_code, stored_message). Errors: js_err::message_not_found (never
+  // stored, deleted, expired, or consumed from a work-queue stream),
+  // js_err::stream_not_found, errc::timeout, errc::permission_denied. Asks
+  // the stream's leader ($JS.API.STREAM.MSG.GET), so the stream need not
+  // allow direct gets. Cancellation: completes at once with operation_aborted.
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_get_message(std::string_view stream, std::uint64_t sequence, Token&& token = {}) {
+    return boost::asio::async_initiate<Token, void(error_code, stored_message)>(
+        [this](auto handler, std::string s, std::uint64_t seq) {
+          auto c = detail::make_completion<stored_message>(std::move(handler), executor_);
+          start_get_message(std::move(s), seq, std::string(), c);
+        },
+        token, std::string(stream), sequence);
+  }
+
+  // The last message stored on `subject` (wildcards allowed) in `stream`.
+  // Same signature, errors and cancellation as async_get_message;
+  // js_err::message_not_found when none is stored.
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_get_last_message(std::string_view stream, std::string_view subject,
+                              Token&& token = {}) {
+    return boost::asio::async_initiate<Token, void(error_code, stored_message)>(
+        [this](auto handler, std::string s, std::string subj) {
+          auto c = detail::make_completion<stored_message>(std::move(handler), executor_);
+          start_get_message(std::move(s), 0, std::move(subj), c);
+        },
+        token, std::string(stream), std::string(subject));
+  }
+
   // Ensures a push consumer and subscribes to its deliver subject.
   // Signature: void(error_code, js_subscription). A durable that exists
   // keeps its deliver subject; otherwise a fresh inbox is used (under
   // connect_options::inbox_prefix). A refused deliver subject fails with
   // errc::permission_denied here or, if the server's answer comes later, in
   // async_receive. At most `capacity` (default_subscribe_capacity) messages
-  // wait in the subscription. Cancellation: completes at once with
-  // operation_aborted; a subscription made later is closed.
+  // wait in the subscription; js_subscription::async_receive says what a full
+  // queue means. Cancellation: completes at once with operation_aborted; a
+  // subscription made later is closed.
   static constexpr std::size_t default_subscribe_capacity = 4096;
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   requires(!std::is_convertible_v<Token, std::size_t>) auto async_subscribe(
@@ -222,6 +277,11 @@ class jetstream {
                              const detail::completion_ptr<>& c);
   void start_subscribe(std::string stream, consumer_config config, std::size_t capacity,
                        const detail::completion_ptr<js_subscription>& c);
+  void start_list_consumers(std::string stream,
+                            const detail::completion_ptr<std::vector<consumer_info>>& c);
+  // By `sequence`, or the last on `last_subject` if that is not empty.
+  void start_get_message(std::string stream, std::uint64_t sequence, std::string last_subject,
+                         const detail::completion_ptr<stored_message>& c);
 
   executor_type executor_;
   std::shared_ptr<detail::connection_core> core_;

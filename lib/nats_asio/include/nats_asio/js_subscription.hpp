@@ -38,8 +38,19 @@ class js_subscription {
   const consumer_info& info() const noexcept { return info_; }
 
   // Next message. Signature: void(error_code, js_message). Heartbeats and
-  // flow control are answered internally and never delivered. A full queue
-  // drops new messages unacked, so the server redelivers them after ack_wait.
+  // flow control are answered internally and never delivered.
+  //
+  // Errors:
+  // - errc::queue_overflow: messages arrived while the receive queue was full
+  //   and were dropped, unacknowledged (with an ack policy, the server
+  //   redelivers them after ack_wait; with ack_policy::none they are lost).
+  //   Reported once, at the place of the dropped messages: last_gap() tells
+  //   how many; the next receive continues with the message after them.
+  //   Not final.
+  // - errc::subscription_closed: unsubscribed or the connection closed
+  //   (queued messages are delivered first). Final.
+  // - errc::permission_denied: the server refused the deliver subject. Final.
+  //
   // Cancellation: completes at once with operation_aborted, consuming nothing.
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   auto async_receive(Token&& token = {}) {
@@ -52,7 +63,11 @@ class js_subscription {
   }
 
   void unsubscribe();
+  // Messages dropped because the receive queue was full, in total.
   std::uint64_t dropped() const;
+  // Messages dropped at the place reported by the latest receive that
+  // completed with errc::queue_overflow (0 before any).
+  std::uint64_t last_gap() const;
   // Time of the last message or heartbeat from the server.
   std::chrono::steady_clock::time_point last_activity() const;
 

@@ -33,10 +33,19 @@ class subscription {
   executor_type get_executor() const noexcept { return executor_; }
   bool is_open() const noexcept { return state_ != nullptr; }
 
-  // Next message. Signature: void(error_code, message). Fails with
-  // errc::subscription_closed once unsubscribed or the connection closed
-  // (queued messages are delivered first). Cancellation: completes at once
-  // with operation_aborted; no message is consumed by a cancelled receive.
+  // Next message. Signature: void(error_code, message).
+  //
+  // Errors:
+  // - errc::queue_overflow: messages arrived while the receive queue was full
+  //   and were dropped. Reported once, at the place of the lost messages:
+  //   last_gap() tells how many were lost there; the next receive continues
+  //   with the message after them. Not final.
+  // - errc::subscription_closed: unsubscribed or the connection closed
+  //   (queued messages are delivered first). Final.
+  // - errc::permission_denied: the server refused the subject. Final.
+  //
+  // Cancellation: completes at once with operation_aborted; no message (and
+  // no overflow report) is consumed by a cancelled receive.
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   auto async_receive(Token&& token = {}) {
     return boost::asio::async_initiate<Token, void(error_code, message)>(
@@ -48,8 +57,11 @@ class subscription {
   }
 
   void unsubscribe();
-  // Messages dropped because the receive queue was full.
+  // Messages dropped because the receive queue was full, in total.
   std::uint64_t dropped() const;
+  // Messages lost at the place reported by the latest receive that completed
+  // with errc::queue_overflow (0 before any).
+  std::uint64_t last_gap() const;
   // Messages waiting to be received.
   std::size_t queued() const;
 
