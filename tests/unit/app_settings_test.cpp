@@ -8,11 +8,11 @@
 #include <filesystem>
 #include <fstream>
 
-#include "nats_asio/detail/nkey.hpp"
 #include "nats_asio/error.hpp"
+#include "nkey_signing.hpp"
 
 namespace fs = std::filesystem;
-namespace nk = nats_asio::detail::nkey;
+namespace nk = test_support::nkey;
 
 namespace {
 
