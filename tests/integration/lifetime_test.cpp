@@ -215,6 +215,27 @@ TEST_CASE("a connection destroyed or cancelled while connecting to nothing ends 
   test_support::release_port(port);
 }
 
+TEST_CASE("async_close completes after nats.c has ended every subscription") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect_to(server);
+    std::optional<error_code> first, second;
+    auto a = conn.subscribe("close.a");
+    auto b = conn.subscribe("close.b", "workers");
+    a.async_receive([&](error_code ec, nats_asio::message) { first = ec; });
+    b.async_receive([&](error_code ec, nats_asio::message) { second = ec; });
+    co_await conn.async_close(use_awaitable);
+    // Each OnComplete closed its queue before the close completed.
+    REQUIRE(first);
+    REQUIRE(second);
+    CHECK(*first == errc::subscription_closed);
+    CHECK(*second == errc::subscription_closed);
+    CHECK(!conn.is_open());
+    co_await conn.async_close(use_awaitable);  // again: nothing left to wait for
+  }());
+}
+
 TEST_CASE("a close or drain pending when the connection is destroyed still completes") {
   nats_server server;
   asio::io_context ioc;
