@@ -3,12 +3,14 @@
 //
 // Lifetime: nats.c holds references, so nothing waits for its callbacks and
 // nothing is kept on purpose. The connection callbacks carry this object's
-// id in a registry, which holds the reference until the closed callback (a
-// callback that comes later finds no entry and is dropped). The reply
-// subscription's closure is `this`, held by reply_ref_ until its OnComplete.
-// The last reference may go on any thread; by then the nats.c connection is
-// closed, so the destructor's natsConnection_Destroy neither blocks nor frees
-// what a callback still uses (nats.c counts its own references).
+// key in a registry, which holds the reference until the closed callback (a
+// callback that comes later, such as a drain error nats.c reports after a
+// close, finds no entry and is dropped). The reply subscription's closure is
+// `this`, held by reply_ref_ until its OnComplete. The last reference may go
+// on any thread, a nats.c callback included: by then the connection is
+// closed, so natsConnection_Destroy neither flushes nor joins, and the
+// calling nats.c thread holds its own reference (nats.c 3.4.1), so nothing
+// it still uses is freed under it.
 #pragma once
 
 #include <nats/nats.h>
