@@ -178,9 +178,10 @@ TEST_CASE("a connection destroyed or cancelled while connecting to a running ser
       if (cancel) signal.emit(asio::cancellation_type::terminal);
     }
     REQUIRE(co_await eventually([&] { return result.has_value(); }));
+    // The connect may have finished before the cancellation or the destructor.
     if (cancel)
-      CHECK(*result == asio::error::operation_aborted);
-    else  // the connect may have finished before the destructor ran
+      CHECK((!*result || *result == asio::error::operation_aborted));
+    else
       CHECK((!*result || *result == errc::connection_closed));
     co_await require_released(core);
   }());
@@ -206,10 +207,8 @@ TEST_CASE("a connection destroyed or cancelled while connecting to nothing ends 
       if (cancel) signal.emit(asio::cancellation_type::terminal);
     }
     REQUIRE(co_await eventually([&] { return result.has_value(); }));
-    if (cancel)
-      CHECK(*result == asio::error::operation_aborted);
-    else  // closed before it began, or refused before the destructor ran
-      CHECK(*result);
+    // Aborted, closed before it began, or refused before either came.
+    CHECK(*result);
     co_await require_released(core);
   }());
   test_support::release_port(port);
