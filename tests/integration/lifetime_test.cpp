@@ -16,6 +16,8 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -60,6 +62,23 @@ awaitable<bool> eventually(const std::function<bool()>& done, std::chrono::secon
 awaitable<void> require_released(const weak_core& core) {
   const bool released = co_await eventually([&] { return core.expired(); });
   REQUIRE_MESSAGE(released, "the connection's state is still referenced");
+}
+
+// True once every thread of `pid` has stopped (SIGSTOP takes effect
+// asynchronously): state 'T' in each /proc/<pid>/task/<tid>/stat.
+bool stopped(pid_t pid) {
+  std::error_code ec;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream stat(task.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    const auto end_of_name = line.rfind(')');
+    if (end_of_name == std::string::npos || line.size() <= end_of_name + 2 ||
+        line[end_of_name + 2] != 'T')
+      return false;
+  }
+  return !ec;
 }
 
 nats_asio::connect_options options_for(int port) {
@@ -291,7 +310,8 @@ TEST_CASE("destroying every kind of object with operations pending on a frozen s
 
       // From here on the server reads and answers nothing.
       REQUIRE(::kill(server.pid(), SIGSTOP) == 0);
-      conn.async_request("frozen.request", "x", 60s,
+      REQUIRE(co_await eventually([&] { return stopped(server.pid()); }));
+      conn.async_request("nobody.request", "x", 60s,
                          [&](error_code ec, nats_asio::message) { request = ec; });
       conn.async_next_event([&](error_code ec, nats_asio::connection_event ev) {
         // The closed event itself, or the end of the events.
