@@ -32,7 +32,7 @@ void start_connect(const std::shared_ptr<connection_core>& core, completion_ptr<
     std::string detail;
     error_code ec = core->connect_blocking(detail);
     if (!ec && !c->complete({}, {})) {
-      core->close_blocking();  // cancelled meanwhile: nobody will use it
+      core->close_async(nullptr);  // cancelled meanwhile: nobody will use it
       return;
     }
     if (ec) c->complete(ec, explain_connect_failure(std::move(detail)));

@@ -12,10 +12,49 @@
 namespace nats_asio::detail {
 namespace {
 
-// Bounds how long close waits for nats.c's final callbacks.
-constexpr auto close_wait_limit = std::chrono::seconds(10);
+// nats.c's references to connection cores, keyed by the id its connection
+// callbacks carry as closure. An entry lives from just before the connect to
+// the closed callback; a callback that finds none (nats.c may still report a
+// drain error after the close) is dropped.
+class core_registry {
+ public:
+  std::uintptr_t add(std::shared_ptr<connection_core> core) {
+    std::lock_guard lock(mutex_);
+    const auto id = next_id_++;
+    cores_.emplace(id, std::move(core));
+    return id;
+  }
+  std::shared_ptr<connection_core> find(std::uintptr_t id) {
+    std::lock_guard lock(mutex_);
+    auto it = cores_.find(id);
+    return it == cores_.end() ? nullptr : it->second;
+  }
+  // The caller drops the reference outside the lock: it may be the last.
+  std::shared_ptr<connection_core> remove(std::uintptr_t id) {
+    std::lock_guard lock(mutex_);
+    auto it = cores_.find(id);
+    if (it == cores_.end()) return nullptr;
+    auto core = std::move(it->second);
+    cores_.erase(it);
+    return core;
+  }
 
-connection_core* self_of(void* closure) { return static_cast<connection_core*>(closure); }
+ private:
+  std::mutex mutex_;
+  std::uintptr_t next_id_ = 1;
+  std::unordered_map<std::uintptr_t, std::shared_ptr<connection_core>> cores_;
+};
+
+// Never destroyed: nats.c's threads may call back while the process exits.
+core_registry& registry() {
+  static auto* instance = new core_registry;
+  return *instance;
+}
+
+void* closure_of(std::uintptr_t id) { return reinterpret_cast<void*>(id); }
+std::shared_ptr<connection_core> core_of(void* closure) {
+  return registry().find(reinterpret_cast<std::uintptr_t>(closure));
+}
 
 std::string last_nats_error_text() {
   const char* text = nats_GetLastError(nullptr);
@@ -25,8 +64,8 @@ std::string last_nats_error_text() {
 }  // namespace
 
 boost::asio::any_io_executor blocking_executor() {
-  // At exit, let queued closes finish: thread_pool's own destructor would drop
-  // them, destroying connection states that nats.c still calls back into.
+  // At exit, let queued connects and closes finish: thread_pool's own
+  // destructor would drop them, leaving connections nats.c never closes.
   struct finishing_pool {
     boost::asio::thread_pool pool{2};
     ~finishing_pool() { pool.join(); }
@@ -41,9 +80,10 @@ connection_core::connection_core(boost::asio::any_io_executor ex, connect_option
       events_(options_.event_queue_capacity),
       publish_window_(options_.max_pending_publishes == 0 ? 1 : options_.max_pending_publishes) {}
 
+// Runs once nats.c holds no reference: the connection, if any, is closed.
 connection_core::~connection_core() {
   if (reply_sub_) natsSubscription_Destroy(reply_sub_);
-  if (nc_) natsConnection_Destroy(nc_);
+  if (auto* nc = nc_.load(std::memory_order_acquire)) natsConnection_Destroy(nc);
 }
 
 error_code connection_core::build_options(natsOptions* opts, std::string& detail) {
@@ -107,106 +147,154 @@ error_code connection_core::build_options(natsOptions* opts, std::string& detail
               "inbox prefix");
   if (s == NATS_OK)
     s = natsOptions_UseGlobalMessageDelivery(opts, options_.shared_delivery_threads);
-  if (s == NATS_OK) s = natsOptions_SetClosedCB(opts, &on_closed, this);
-  if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(opts, &on_disconnected, this);
-  if (s == NATS_OK) s = natsOptions_SetReconnectedCB(opts, &on_reconnected, this);
-  if (s == NATS_OK) s = natsOptions_SetErrorHandler(opts, &on_error, this);
-  if (s == NATS_OK) s = natsOptions_SetLameDuckModeCB(opts, &on_lame_duck, this);
+  void* closure = closure_of(registry_id_);
+  if (s == NATS_OK) s = natsOptions_SetClosedCB(opts, &on_closed, closure);
+  if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(opts, &on_disconnected, closure);
+  if (s == NATS_OK) s = natsOptions_SetReconnectedCB(opts, &on_reconnected, closure);
+  if (s == NATS_OK) s = natsOptions_SetErrorHandler(opts, &on_error, closure);
+  if (s == NATS_OK) s = natsOptions_SetLameDuckModeCB(opts, &on_lame_duck, closure);
   if (s != NATS_OK && detail.empty()) detail = last_nats_error_text();
   return make_nats_error(s);
 }
 
 error_code connection_core::connect_blocking(std::string& detail) {
+  {
+    std::lock_guard lock(close_mutex_);
+    if (close_requested_) return errc::connection_closed;  // closed before it began
+    connecting_ = true;
+  }
+  auto connect_failed = [this](error_code ec) {
+    std::unique_lock lock(close_mutex_);
+    connecting_ = false;
+    if (close_requested_) ec = errc::connection_closed;
+    lock.unlock();
+    finish_close_if_done();
+    return ec;
+  };
+  // Registered before connecting: nats.c may call back before Connect returns.
+  registry_id_ = registry().add(shared_from_this());
   natsOptions* opts = nullptr;
   natsStatus s = natsOptions_Create(&opts);
-  if (s != NATS_OK) return make_nats_error(s);
+  if (s != NATS_OK) {
+    registry().remove(registry_id_);
+    return connect_failed(make_nats_error(s));
+  }
   error_code ec = build_options(opts, detail);
+  natsConnection* nc = nullptr;
   if (!ec) {
-    s = natsConnection_Connect(&nc_, opts);
+    s = natsConnection_Connect(&nc, opts);
     if (s != NATS_OK) {
       detail = last_nats_error_text();
       ec = make_nats_error(s);
-      nc_ = nullptr;
+      nc = nullptr;
     }
   }
   natsOptions_Destroy(opts);
-  if (ec) return ec;
-
-  inbox_prefix_ = new_inbox();
-  s = inbox_prefix_.empty() ? NATS_NO_MEMORY : NATS_OK;
-  if (s == NATS_OK) {
-    // Registered first: the server's refusal may come back before Subscribe returns.
-    watch_subscription(reply_subject_pattern(), [this] {
-      {
-        std::lock_guard lock(requests_mutex_);
-        replies_denied_ = true;
-      }
-      fail_requests_if([](std::uint64_t, const pending_request&) { return true; },
-                       errc::permission_denied);
-    });
-    const std::string wildcard = reply_subject_pattern();
-    s = natsConnection_Subscribe(&reply_sub_, nc_, wildcard.c_str(), &on_reply, this);
+  if (ec) {
+    // No connection, so no closed callback: nats.c's reference ends here.
+    registry().remove(registry_id_);
+    return connect_failed(ec);
   }
-  if (s == NATS_OK) s = natsSubscription_SetOnCompleteCB(reply_sub_, &on_reply_sub_complete, this);
-  if (s == NATS_OK) natsSubscription_SetPendingLimits(reply_sub_, -1, -1);
-  if (s == NATS_OK) {
-    std::lock_guard lock(close_mutex_);
-    ++live_subscriptions_;
-  } else {
+
+  s = subscribe_replies(nc);
+  if (s != NATS_OK) {
     detail = last_nats_error_text();
+    ec = make_nats_error(s);
   }
-  return make_nats_error(s);
-}
-
-void connection_core::close_blocking() {
-  bool call_close = false;
+  bool close = false;
   {
     std::lock_guard lock(close_mutex_);
-    if (nc_ == nullptr) return;
-    call_close = !close_started_;
-    close_started_ = true;
+    nc_.store(nc, std::memory_order_release);
+    connecting_ = false;
+    if (close_requested_ || ec) close = close_started_ = true;
+    if (close_requested_) ec = errc::connection_closed;
   }
-  // A drain already under way closes by itself; just wait for it.
-  if (call_close) natsConnection_Close(nc_);
-  std::unique_lock lock(close_mutex_);
-  auto done = [&] { return closed_ && live_subscriptions_ == 0; };
-  if (close_cv_.wait_for(lock, close_wait_limit, done)) return;
-  if (!call_close) {
-    // The drain stalled (say, while reconnecting to a server that is gone):
-    // close outright.
-    lock.unlock();
-    natsConnection_Close(nc_);
-    lock.lock();
-    if (close_cv_.wait_for(lock, close_wait_limit, done)) return;
+  // We are on the blocking pool: close here. The closed callback ends it.
+  if (close) natsConnection_Close(nc);
+  return ec;
+}
+
+// One wildcard subscription on "<inbox>.*" carries every request's reply.
+natsStatus connection_core::subscribe_replies(natsConnection* nc) {
+  inbox_prefix_ = new_inbox();
+  if (inbox_prefix_.empty()) return NATS_NO_MEMORY;
+  // Registered first: the server's refusal may come back before Subscribe returns.
+  watch_subscription(reply_subject_pattern(), [this] {
+    {
+      std::lock_guard lock(requests_mutex_);
+      replies_denied_ = true;
+    }
+    fail_requests_if([](std::uint64_t, const pending_request&) { return true; },
+                     errc::permission_denied);
+  });
+  const std::string wildcard = reply_subject_pattern();
+  natsStatus s = natsConnection_Subscribe(&reply_sub_, nc, wildcard.c_str(), &on_reply, this);
+  if (s != NATS_OK) return s;
+  // Taken before OnComplete is set: it may run as soon as it is.
+  reply_ref_ = shared_from_this();
+  subscription_opened();
+  s = natsSubscription_SetOnCompleteCB(reply_sub_, &on_reply_sub_complete, this);
+  if (s != NATS_OK) {
+    // nats.c closed it already (the connection closed): no OnComplete will
+    // come. on_reply's closure stays valid while the registry holds this
+    // object, that is until the closed callback.
+    reply_ref_.reset();
+    subscription_completed();
+    return s;
   }
-  // nats.c has not promised silence: its callbacks may still come, so this
-  // object must outlive them. Keep it for the rest of the process.
-  static std::mutex kept_mutex;
-  static std::vector<std::shared_ptr<connection_core>> kept;
-  std::lock_guard keep(kept_mutex);
-  kept.push_back(shared_from_this());
+  natsSubscription_SetPendingLimits(reply_sub_, -1, -1);
+  return NATS_OK;
 }
 
 void connection_core::close_async(completion_ptr<> done) {
-  boost::asio::post(blocking_executor(), [self = shared_from_this(), done = std::move(done)] {
-    self->close_blocking();
-    if (done) done->complete({});
-  });
+  {
+    std::lock_guard lock(close_mutex_);
+    if (done) close_waiters_.push_back(std::move(done));
+    if (nc_.load(std::memory_order_relaxed) == nullptr) close_requested_ = true;
+  }
+  // Before the connect there is nothing to close (the connect path closes
+  // what it makes); after the closed callback, nothing left to wait for.
+  finish_close_if_done();
+  boost::asio::post(blocking_executor(), [self = shared_from_this()] { self->close_now(); });
+}
+
+void connection_core::close_now() {
+  natsConnection* nc = nullptr;
+  {
+    std::lock_guard lock(close_mutex_);
+    nc = nc_.load(std::memory_order_relaxed);
+    if (nc == nullptr || close_started_) return;
+    close_started_ = true;
+  }
+  natsConnection_Close(nc);
+}
+
+void connection_core::finish_close_if_done() {
+  std::vector<completion_ptr<>> done;
+  {
+    std::lock_guard lock(close_mutex_);
+    const bool never_connected = nc_.load(std::memory_order_relaxed) == nullptr && !connecting_;
+    const bool closed = closed_ && live_subscriptions_ == 0;
+    if (never_connected || closed) done.swap(close_waiters_);
+  }
+  for (auto& c : done) c->complete({});
 }
 
 bool connection_core::is_closed() const {
   std::lock_guard lock(close_mutex_);
-  return closed_ || nc_ == nullptr;
+  return closed_ || nc_.load(std::memory_order_relaxed) == nullptr;
 }
 
 error_code connection_core::start_drain(std::chrono::milliseconds timeout) {
+  natsConnection* nc = nullptr;
   {
     std::lock_guard lock(close_mutex_);
-    if (nc_ == nullptr) return errc::not_connected;
+    nc = nc_.load(std::memory_order_relaxed);
+    if (nc == nullptr) return errc::not_connected;
     if (close_started_) return {};
     close_started_ = true;
   }
-  const auto s = natsConnection_DrainTimeout(nc_, timeout.count());
+  const auto s = natsConnection_DrainTimeout(nc, timeout.count());
   if (s != NATS_OK) {  // no drain under way: a later close must close
     std::lock_guard lock(close_mutex_);
     close_started_ = false;
@@ -219,27 +307,33 @@ void connection_core::subscription_opened() {
   ++live_subscriptions_;
 }
 
-// Notified under the lock: the waiter in close_blocking() may destroy this
-// object as soon as it sees the condition, so nothing may touch it after.
 void connection_core::subscription_completed() {
+  {
+    std::lock_guard lock(close_mutex_);
+    --live_subscriptions_;
+  }
+  finish_close_if_done();
+}
+
+void connection_core::keep_until_destroyed(std::shared_ptr<void> state) {
   std::lock_guard lock(close_mutex_);
-  --live_subscriptions_;
-  close_cv_.notify_all();
+  kept_states_.push_back(std::move(state));
 }
 
 error_code connection_core::publish(std::string_view subject, std::string_view reply,
                                     const header_list& headers, std::string_view payload) {
-  if (nc_ == nullptr) return errc::not_connected;
+  auto* nc = native();
+  if (nc == nullptr) return errc::not_connected;
   if (subject.empty()) return errc::invalid_argument;
   unique_nats_msg msg;
   if (auto ec = make_native_message(msg, subject, reply, headers, payload)) return ec;
-  return make_nats_error(natsConnection_PublishMsg(nc_, msg.get()));
+  return make_nats_error(natsConnection_PublishMsg(nc, msg.get()));
 }
 
 void connection_core::request(std::string_view subject, const header_list& headers,
                               std::string_view payload, std::chrono::milliseconds timeout,
                               const completion_ptr<message>& c) {
-  if (nc_ == nullptr) {
+  if (native() == nullptr) {
     c->fail(errc::not_connected);
     return;
   }
@@ -409,14 +503,14 @@ void connection_core::on_permission_violation(const permission_violation& v) {
 std::string connection_core::connected_url() const {
   char buf[256] = {};
   // nats.c's URL keeps the user info given: never hand out the password.
-  if (nc_ && natsConnection_GetConnectedUrl(nc_, buf, sizeof buf) == NATS_OK)
-    return redact_url(buf);
+  auto* nc = native();
+  if (nc && natsConnection_GetConnectedUrl(nc, buf, sizeof buf) == NATS_OK) return redact_url(buf);
   return {};
 }
 
 void connection_core::on_reply(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
   unique_nats_msg owned(msg);
-  auto* self = self_of(closure);
+  auto* self = static_cast<connection_core*>(closure);
   std::string_view subject = natsMsg_GetSubject(msg);
   if (subject.size() <= self->inbox_prefix_.size() + 1) return;
   subject.remove_prefix(self->inbox_prefix_.size() + 1);
@@ -440,11 +534,15 @@ void connection_core::on_reply(natsConnection*, natsSubscription*, natsMsg* msg,
 }
 
 void connection_core::on_reply_sub_complete(void* closure) {
-  self_of(closure)->subscription_completed();
+  auto* self = static_cast<connection_core*>(closure);
+  auto last = std::move(self->reply_ref_);  // may destroy *self on return
+  self->subscription_completed();
 }
 
 void connection_core::on_closed(natsConnection*, void* closure) {
-  auto* self = self_of(closure);
+  // nats.c's reference ends with this callback; `self` may be the last one.
+  auto self = registry().remove(reinterpret_cast<std::uintptr_t>(closure));
+  if (!self) return;
   self->fail_pending_requests(errc::connection_closed);
   bool asked;
   {
@@ -458,24 +556,28 @@ void connection_core::on_closed(natsConnection*, void* closure) {
   }
   self->events_.push_evicting(std::move(ev));
   self->events_.close(errc::connection_closed);
-  std::lock_guard lock(self->close_mutex_);
-  self->closed_ = true;
-  self->close_cv_.notify_all();  // under the lock, see subscription_completed()
+  {
+    std::lock_guard lock(self->close_mutex_);
+    self->closed_ = true;
+  }
+  self->finish_close_if_done();
 }
 
 void connection_core::on_disconnected(natsConnection*, void* closure) {
-  self_of(closure)->events_.push_evicting(
-      {connection_event::kind::disconnected, {}, {}, "disconnected from server"});
+  if (auto self = core_of(closure))
+    self->events_.push_evicting(
+        {connection_event::kind::disconnected, {}, {}, "disconnected from server"});
 }
 
 void connection_core::on_reconnected(natsConnection*, void* closure) {
-  auto* self = self_of(closure);
-  self->events_.push_evicting(
-      {connection_event::kind::reconnected, {}, self->connected_url(), "reconnected"});
+  if (auto self = core_of(closure))
+    self->events_.push_evicting(
+        {connection_event::kind::reconnected, {}, self->connected_url(), "reconnected"});
 }
 
 void connection_core::on_lame_duck(natsConnection*, void* closure) {
-  auto* self = self_of(closure);
+  auto self = core_of(closure);
+  if (!self) return;
   self->events_.push_evicting({connection_event::kind::lame_duck,
                                {},
                                self->connected_url(),
@@ -484,7 +586,8 @@ void connection_core::on_lame_duck(natsConnection*, void* closure) {
 
 void connection_core::on_error(natsConnection* nc, natsSubscription* sub, natsStatus err,
                                void* closure) {
-  auto* self = self_of(closure);
+  auto self = core_of(closure);
+  if (!self) return;
   std::string text;
   // nats.c 3.4 hands this thread the error's own text just before the call;
   // the connection's last error may already be a newer one.

@@ -1,22 +1,30 @@
 // The shared state behind a `connection`: the nats.c connection, its
 // callbacks, the reply multiplexer and the JetStream publish window.
 //
-// nats.c receives a raw pointer to this object as closure. It stays alive
-// until close() has seen the closed callback and the last subscription's
-// OnComplete, so no callback can outlive it.
+// Lifetime: nats.c holds references, so nothing waits for its callbacks and
+// nothing is kept on purpose. The connection callbacks carry this object's
+// key in a registry, which holds the reference until the closed callback (a
+// callback that comes later, such as a drain error nats.c reports after a
+// close, finds no entry and is dropped). The reply subscription's closure is
+// `this`, held by reply_ref_ until its OnComplete. The last reference may go
+// on any thread, a nats.c callback included: by then the connection is
+// closed, so natsConnection_Destroy neither flushes nor joins, and the
+// calling nats.c thread holds its own reference (nats.c 3.4.1), so nothing
+// it still uses is freed under it.
 #pragma once
 
 #include <nats/nats.h>
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "nats_asio/connect_options.hpp"
 #include "nats_asio/connection_event.hpp"
@@ -42,15 +50,18 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
   const connect_options& options() const { return options_; }
 
   // Blocking: runs on the blocking pool only. `detail` gets nats.c's text.
+  // The handle is published only once made; a close requested meanwhile is
+  // carried out here (the result is then errc::connection_closed).
   error_code connect_blocking(std::string& detail);
-  // Blocking: closes, waits until nats.c is silent, destroys the handle.
-  void close_blocking();
   // Non-blocking: starts nats.c's drain; the connection closes when done.
   error_code start_drain(std::chrono::milliseconds timeout);
-  // Hands close_blocking() to the blocking pool; `done` may be null.
+  // Closes: natsConnection_Close (which may flush) runs on the blocking pool;
+  // `done` (may be null) completes once nats.c's closed callback and every
+  // subscription's OnComplete have come. A drain under way is left to close
+  // the connection itself.
   void close_async(completion_ptr<> done);
 
-  natsConnection* native() const { return nc_; }
+  natsConnection* native() const { return nc_.load(std::memory_order_acquire); }
   bool is_closed() const;
 
   // Buffered, non-blocking publish.
@@ -83,6 +94,10 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
   // Called by subscriptions to take part in the close protocol.
   void subscription_opened();
   void subscription_completed();
+  // Keeps `state` until this object goes: for a subscription whose
+  // OnComplete could not be set because nats.c had already closed it (the
+  // connection closed meanwhile), so no callback will say when it is free.
+  void keep_until_destroyed(std::shared_ptr<void> state);
 
  private:
   static void on_closed(natsConnection* nc, void* closure);
@@ -104,6 +119,12 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
   };
 
   error_code build_options(natsOptions* opts, std::string& detail);
+  natsStatus subscribe_replies(natsConnection* nc);
+  // Calls natsConnection_Close (may block: blocking pool only) unless a
+  // close or drain is already under way.
+  void close_now();
+  // Completes the close waiters if nats.c is done; call without the lock.
+  void finish_close_if_done();
   void sweep_expired_requests();
   void fail_pending_requests(error_code ec);
   // Fails, with `ec`, the pending requests for which `match` is true.
@@ -114,11 +135,15 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
 
   boost::asio::any_io_executor executor_;
   connect_options options_;
-  natsConnection* nc_ = nullptr;
+  // Written once, by connect_blocking(), after natsConnection_Connect.
+  std::atomic<natsConnection*> nc_{nullptr};
+  // This object's key in the registry of nats.c's references (0: none).
+  std::uintptr_t registry_id_ = 0;
 
   // Reply multiplexer: one wildcard subscription on "<inbox>.*".
   std::string inbox_prefix_;
   natsSubscription* reply_sub_ = nullptr;
+  std::shared_ptr<connection_core> reply_ref_;  // nats.c's, until OnComplete
   mutable std::mutex requests_mutex_;
   std::uint64_t next_token_ = 1;
   std::unordered_map<std::uint64_t, pending_request> requests_;
@@ -136,10 +161,13 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
 
   // Close protocol: the closed callback and every subscription's OnComplete.
   mutable std::mutex close_mutex_;
-  std::condition_variable close_cv_;
-  bool closed_ = false;
-  bool close_started_ = false;
+  bool connecting_ = false;       // connect_blocking() is under way
+  bool close_requested_ = false;  // before or during the connect
+  bool close_started_ = false;    // natsConnection_Close or the drain is under way
+  bool closed_ = false;           // the closed callback has come
   int live_subscriptions_ = 0;
+  std::vector<completion_ptr<>> close_waiters_;
+  std::vector<std::shared_ptr<void>> kept_states_;
 };
 
 // Two threads for the few nats.c calls that block (connect, close).

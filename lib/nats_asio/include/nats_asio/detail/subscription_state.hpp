@@ -48,23 +48,29 @@ class subscription_state {
                                                   &on_msg, state.get())
                        : natsConnection_QueueSubscribe(&state->sub_, core->native(), subj.c_str(),
                                                        group.c_str(), &on_msg, state.get());
-    if (s == NATS_OK) {
-      core->subscription_opened();
-      s = natsSubscription_SetOnCompleteCB(state->sub_, &on_complete, state.get());
-      // Our own queue is the bound; let nats.c hand over everything.
-      natsSubscription_SetPendingLimits(state->sub_, -1, -1);
-    }
     if (s != NATS_OK) {
       ec = make_nats_error(s);
       core->unwatch_subscription(state->watch_id_);
-      if (state->sub_) {
-        natsSubscription_Destroy(state->sub_);
-        state->sub_ = nullptr;
-      } else {
-        state->keep_alive_.reset();
-      }
+      state->keep_alive_.reset();  // nats.c never saw it
       return nullptr;
     }
+    core->subscription_opened();
+    s = natsSubscription_SetOnCompleteCB(state->sub_, &on_complete, state.get());
+    if (s != NATS_OK) {
+      // nats.c closed the subscription already (the connection closed in
+      // between), so no OnComplete will come: the close must not wait for
+      // one. A handler already running may still use the state, so it stays
+      // with the connection core, which outlives the closed callback.
+      ec = make_nats_error(s);
+      core->unwatch_subscription(state->watch_id_);
+      core->subscription_completed();
+      natsSubscription_Destroy(state->sub_);
+      state->sub_ = nullptr;
+      core->keep_until_destroyed(std::move(state->keep_alive_));
+      return nullptr;
+    }
+    // Our own queue is the bound; let nats.c hand over everything.
+    natsSubscription_SetPendingLimits(state->sub_, -1, -1);
     ec = {};
     return state;
   }
