@@ -107,7 +107,7 @@ void connection::start_drain(std::chrono::milliseconds timeout, const detail::co
     c->fail(ec);
     return;
   }
-  core_->close_async(c);  // waits for the drain's closed callback
+  core_->close_async(c, true);  // waits for the drain's closed callback
 }
 
 subscription connection::subscribe(std::string_view subject, std::string_view queue_group,

@@ -206,7 +206,7 @@ error_code connection_core::connect_blocking(std::string& detail) {
     std::lock_guard lock(close_mutex_);
     nc_.store(nc, std::memory_order_release);
     connecting_ = false;
-    if (close_requested_ || ec) close = close_started_ = true;
+    if (close_requested_ || ec) close = close_started_ = close_called_ = true;
     if (close_requested_) ec = errc::connection_closed;
   }
   // We are on the blocking pool: close here. The closed callback ends it.
@@ -246,7 +246,7 @@ natsStatus connection_core::subscribe_replies(natsConnection* nc) {
   return NATS_OK;
 }
 
-void connection_core::close_async(completion_ptr<> done) {
+void connection_core::close_async(completion_ptr<> done, bool let_drain_finish) {
   {
     std::lock_guard lock(close_mutex_);
     if (done) close_waiters_.push_back(std::move(done));
@@ -255,17 +255,23 @@ void connection_core::close_async(completion_ptr<> done) {
   // Before the connect there is nothing to close (the connect path closes
   // what it makes); after the closed callback, nothing left to wait for.
   finish_close_if_done();
-  boost::asio::post(blocking_executor(), [self = shared_from_this()] { self->close_now(); });
+  boost::asio::post(blocking_executor(), [self = shared_from_this(), let_drain_finish] {
+    self->close_now(let_drain_finish);
+  });
 }
 
-void connection_core::close_now() {
+void connection_core::close_now(bool let_drain_finish) {
   natsConnection* nc = nullptr;
   {
     std::lock_guard lock(close_mutex_);
     nc = nc_.load(std::memory_order_relaxed);
-    if (nc == nullptr || close_started_) return;
-    close_started_ = true;
+    if (nc == nullptr || close_called_ || closed_) return;
+    if (close_started_ && let_drain_finish) return;  // the drain closes when done
+    close_started_ = close_called_ = true;
   }
+  // Also cuts a drain under way short: a close asked for now, or the last
+  // owner gone, must not wait for a drain that may stall (say, while
+  // reconnecting to a server that is gone).
   natsConnection_Close(nc);
 }
 

@@ -111,8 +111,8 @@ class connection {
 
   // Closes the connection: pending requests fail with connection_closed,
   // subscriptions end. Signature: void(error_code). Completes once nats.c has
-  // closed the connection and ended every subscription; while a drain runs,
-  // once the drain has closed it. Not cancellable.
+  // closed the connection and ended every subscription. A drain under way is
+  // cut short (its async_drain completes too). Not cancellable.
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   auto async_close(Token&& token = {}) {
     return boost::asio::async_initiate<Token, void(error_code)>(

@@ -57,9 +57,9 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
   error_code start_drain(std::chrono::milliseconds timeout);
   // Closes: natsConnection_Close (which may flush) runs on the blocking pool;
   // `done` (may be null) completes once nats.c's closed callback and every
-  // subscription's OnComplete have come. A drain under way is left to close
-  // the connection itself.
-  void close_async(completion_ptr<> done);
+  // subscription's OnComplete have come. A drain under way is cut short,
+  // unless `let_drain_finish` (async_drain's own wait for its end).
+  void close_async(completion_ptr<> done, bool let_drain_finish = false);
 
   natsConnection* native() const { return nc_.load(std::memory_order_acquire); }
   bool is_closed() const;
@@ -120,9 +120,9 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
 
   error_code build_options(natsOptions* opts, std::string& detail);
   natsStatus subscribe_replies(natsConnection* nc);
-  // Calls natsConnection_Close (may block: blocking pool only) unless a
-  // close or drain is already under way.
-  void close_now();
+  // Calls natsConnection_Close (may block: blocking pool only) unless it
+  // was called already, or a drain is under way and `let_drain_finish`.
+  void close_now(bool let_drain_finish);
   // Completes the close waiters if nats.c is done; call without the lock.
   void finish_close_if_done();
   void sweep_expired_requests();
@@ -164,6 +164,7 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
   bool connecting_ = false;       // connect_blocking() is under way
   bool close_requested_ = false;  // before or during the connect
   bool close_started_ = false;    // natsConnection_Close or the drain is under way
+  bool close_called_ = false;     // natsConnection_Close itself
   bool closed_ = false;           // the closed callback has come
   int live_subscriptions_ = 0;
   std::vector<completion_ptr<>> close_waiters_;
