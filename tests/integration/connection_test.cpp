@@ -143,7 +143,9 @@ TEST_CASE("a slow request leaves the io_context free") {
       co_return co_await conn.async_request("svc.slow", "x", 3s, use_awaitable);
     };
     auto lateness = co_await worst_timer_delay_during(request());
-    CHECK(lateness < 50ms);
+    // A blocking request would hold the thread for the whole 500 ms; half of
+    // that leaves room for a loaded machine (or a sanitizer build).
+    CHECK(lateness < 250ms);
     slow_peer.join();
   }());
 }

@@ -283,6 +283,8 @@ TEST_CASE("kv watch waiting for updates leaves the io_context free") {
     };
     auto worst = co_await test_support::worst_timer_delay_during(wait_for_update() && wake_later());
     CHECK(woken.key == "wake");
-    CHECK(worst < 50ms);
+    // A blocking wait would hold the thread for the whole 400 ms; half of
+    // that leaves room for a loaded machine (or a sanitizer build).
+    CHECK(worst < 200ms);
   }());
 }
