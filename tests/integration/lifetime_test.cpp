@@ -24,6 +24,7 @@
 #include <string>
 
 #include "nats_asio/connection.hpp"
+#include "nats_asio/detail/access.hpp"
 #include "nats_asio/detail/connection_core.hpp"
 #include "nats_asio/jetstream.hpp"
 #include "nats_asio/kv_bucket.hpp"
@@ -133,7 +134,7 @@ TEST_CASE("a connection destroyed while its connect succeeds is closed by the co
       nats_asio::connection conn(ex);
       conn.async_connect(options_for(server.port()),
                          [&](error_code ec, std::string) { result = ec; });
-      core = conn.core();
+      core = nats_asio::detail::access::core(conn);
       socket = co_await server.acceptor.async_accept(use_awaitable);  // the connect is under way
     }
     CHECK(!result);
@@ -163,7 +164,7 @@ TEST_CASE("a connection destroyed or cancelled while its server is silent ends c
       conn.async_connect(options_for(server.port()),
                          asio::bind_cancellation_slot(
                              signal.slot(), [&](error_code ec, std::string) { result = ec; }));
-      core = conn.core();
+      core = nats_asio::detail::access::core(conn);
       socket = co_await server.acceptor.async_accept(use_awaitable);
       if (cancel) {
         signal.emit(asio::cancellation_type::terminal);
@@ -193,7 +194,7 @@ TEST_CASE("a connection destroyed or cancelled while connecting to a running ser
       conn.async_connect(options_for(server.port()),
                          asio::bind_cancellation_slot(
                              signal.slot(), [&](error_code ec, std::string) { result = ec; }));
-      core = conn.core();
+      core = nats_asio::detail::access::core(conn);
       if (cancel) signal.emit(asio::cancellation_type::terminal);
     }
     REQUIRE(co_await eventually([&] { return result.has_value(); }));
@@ -222,7 +223,7 @@ TEST_CASE("a connection destroyed or cancelled while connecting to nothing ends 
       conn.async_connect(options_for(port),
                          asio::bind_cancellation_slot(
                              signal.slot(), [&](error_code ec, std::string) { result = ec; }));
-      core = conn.core();
+      core = nats_asio::detail::access::core(conn);
       if (cancel) signal.emit(asio::cancellation_type::terminal);
     }
     REQUIRE(co_await eventually([&] { return result.has_value(); }));
@@ -266,7 +267,7 @@ TEST_CASE("a close or drain pending when the connection is destroyed still compl
     weak_core core;
     {
       auto conn = co_await connect_to(server);
-      core = conn.core();
+      core = nats_asio::detail::access::core(conn);
       auto sub = conn.subscribe("pending.close");
       sub.async_receive([&](error_code ec, nats_asio::message) { receive_result = ec; });
       auto done = [&](error_code ec) { result = ec; };
@@ -291,7 +292,7 @@ TEST_CASE("destroying every kind of object with operations pending on a frozen s
     weak_core core;
     {
       auto conn = co_await connect_to(server);
-      core = conn.core();
+      core = nats_asio::detail::access::core(conn);
       nats_asio::jetstream js(conn);
       nats_asio::stream_config stream;
       stream.name = "FROZEN";

@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "nats_asio/detail/access.hpp"
 #include "nats_asio/detail/connection_core.hpp"
 
 namespace nats_asio {
@@ -124,7 +125,7 @@ subscription connection::subscribe(std::string_view subject, error_code& ec,
     ec = errc::not_connected;
     return subscription(executor_);
   }
-  return subscription::open(core_, subject, queue_group, capacity, ec);
+  return detail::access::open_subscription(core_, subject, queue_group, capacity, ec);
 }
 
 }  // namespace nats_asio

@@ -3,6 +3,8 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "nats_asio/detail/access.hpp"
+#include "nats_asio/detail/consumer_activity.hpp"
 #include "nats_asio/detail/js_api.hpp"
 #include "nats_asio/detail/subscription_state.hpp"
 
@@ -136,7 +138,9 @@ boost::asio::awaitable<std::pair<error_code, consumer_info>> ensure_consumer(
 }  // namespace detail
 
 jetstream::jetstream(const connection& conn, std::chrono::milliseconds api_timeout)
-    : executor_(conn.get_executor()), core_(conn.core()), api_timeout_(api_timeout) {}
+    : executor_(conn.get_executor()),
+      core_(detail::access::core(conn)),
+      api_timeout_(api_timeout) {}
 
 namespace {
 
@@ -308,7 +312,7 @@ namespace {
 boost::asio::awaitable<std::pair<error_code, js_subscription>> subscribe_push(
     std::shared_ptr<detail::connection_core> core, boost::asio::any_io_executor ex,
     std::string stream, consumer_config cfg, std::size_t capacity,
-    std::chrono::milliseconds timeout, std::shared_ptr<js_subscription::activity> activity,
+    std::chrono::milliseconds timeout, std::shared_ptr<detail::consumer_activity> activity,
     js_subscription sub) {
   const bool ephemeral = cfg.durable_name.empty();
   if (cfg.deliver_subject.empty() && !ephemeral) {
@@ -346,7 +350,7 @@ boost::asio::awaitable<std::pair<error_code, js_subscription>> subscribe_push(
     state->close();
     co_return std::pair{cec ? cec : make_error_code(errc::permission_denied), js_subscription{}};
   }
-  sub.attach(std::move(state), std::move(activity), std::move(info), ephemeral);
+  detail::access::attach(sub, std::move(state), std::move(activity), std::move(info), ephemeral);
   co_return std::pair{error_code{}, std::move(sub)};
 }
 
@@ -358,7 +362,7 @@ void jetstream::start_subscribe(std::string stream, consumer_config config, std:
     c->fail(errc::not_connected);
     return;
   }
-  auto activity = std::make_shared<js_subscription::activity>();
+  auto activity = std::make_shared<detail::consumer_activity>();
   activity->touch();
   detail::spawn_into(executor_,
                      subscribe_push(core_, executor_, std::move(stream), std::move(config),

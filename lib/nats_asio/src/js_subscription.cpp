@@ -1,5 +1,6 @@
 #include "nats_asio/js_subscription.hpp"
 
+#include "nats_asio/detail/consumer_activity.hpp"
 #include "nats_asio/detail/js_api.hpp"
 #include "nats_asio/detail/subscription_state.hpp"
 
@@ -47,7 +48,8 @@ void js_subscription::start_receive(const detail::completion_ptr<js_message>& c)
 }
 
 void js_subscription::attach(std::shared_ptr<detail::subscription_state<js_message>> state,
-                             std::shared_ptr<activity> act, consumer_info info, bool ephemeral) {
+                             std::shared_ptr<detail::consumer_activity> act, consumer_info info,
+                             bool ephemeral) {
   state_ = std::move(state);
   activity_ = std::move(act);
   info_ = std::move(info);

@@ -4,6 +4,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "nats_asio/detail/access.hpp"
 #include "nats_asio/detail/js_api.hpp"
 #include "nats_asio/detail/kv_codec.hpp"
 #include "nats_asio/detail/watch_state.hpp"
@@ -68,7 +69,7 @@ void kv_bucket::start_get(const std::string& key, const detail::completion_ptr<k
     c->fail(errc::invalid_argument);
     return;
   }
-  start_direct_get(js_->core(), name_, key, js_->api_timeout(), c, true);
+  start_direct_get(detail::access::core(*js_), name_, key, js_->api_timeout(), c, true);
 }
 
 void kv_bucket::start_put(const std::string& key, const std::string& value,
@@ -112,8 +113,8 @@ void kv_bucket::start_create(const std::string& key, const std::string& value,
       co_return std::pair{ec, ack.sequence};
     // The key has history: creating is still allowed over a delete marker.
     auto [gec, entry] =
-        co_await async_direct_get(self.js_->core(), self.name_, key, self.js_->api_timeout(),
-                                  boost::asio::as_tuple(use_awaitable));
+        co_await async_direct_get(detail::access::core(*self.js_), self.name_, key,
+                                  self.js_->api_timeout(), boost::asio::as_tuple(use_awaitable));
     if (gec || !is_absent(entry))
       co_return std::pair{make_error_code(errc::key_exists), std::uint64_t{0}};
     opts.expected_last_subject_sequence = entry.revision;
@@ -141,7 +142,7 @@ std::shared_ptr<detail::watch_state> make_watch_state(const jetstream& js,
                                                       const std::string& pattern,
                                                       watch_options options) {
   auto w = std::make_shared<detail::watch_state>();
-  w->core = js.core();
+  w->core = detail::access::core(js);
   w->bucket = bucket;
   w->stream = "KV_" + bucket;
   w->filter = "$KV." + bucket + "." + pattern;

@@ -22,6 +22,7 @@
 namespace nats_asio {
 
 namespace detail {
+struct access;
 class connection_core;
 void start_connect(const std::shared_ptr<connection_core>& core, completion_ptr<std::string> c);
 }  // namespace detail
@@ -135,9 +136,8 @@ class connection {
         token, timeout);
   }
 
-  const std::shared_ptr<detail::connection_core>& core() const noexcept { return core_; }
-
  private:
+  friend struct detail::access;
   void reset_core(connect_options options);
   void start_request(std::string_view subject, const header_list& headers, std::string_view payload,
                      std::chrono::milliseconds timeout, const detail::completion_ptr<message>& c);

@@ -260,9 +260,9 @@ class jetstream {
   }
 
   std::chrono::milliseconds api_timeout() const noexcept { return api_timeout_; }
-  const std::shared_ptr<detail::connection_core>& core() const noexcept { return core_; }
 
  private:
+  friend struct detail::access;
   void start_publish(std::string subject, std::string payload, header_list headers,
                      publish_options options, const detail::completion_ptr<pub_ack>& c);
   void start_ensure_stream(stream_config config, diagnostics* diag,

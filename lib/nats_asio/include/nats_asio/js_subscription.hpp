@@ -17,9 +17,11 @@
 namespace nats_asio {
 
 namespace detail {
+struct access;
+struct consumer_activity;
 template <typename T>
 class subscription_state;
-}
+}  // namespace detail
 
 class js_subscription {
  public:
@@ -71,24 +73,15 @@ class js_subscription {
   // Time of the last message or heartbeat from the server.
   std::chrono::steady_clock::time_point last_activity() const;
 
-  // Last time the server was heard from; written on nats.c threads.
-  struct activity {
-    std::atomic<std::int64_t> last_ns{0};
-    void touch() {
-      last_ns.store(std::chrono::steady_clock::now().time_since_epoch().count(),
-                    std::memory_order_relaxed);
-    }
-  };
-  // Internal: binds the pieces made by jetstream::async_subscribe.
-  void attach(std::shared_ptr<detail::subscription_state<js_message>> state,
-              std::shared_ptr<activity> act, consumer_info info, bool ephemeral);
-
  private:
+  friend struct detail::access;
+  void attach(std::shared_ptr<detail::subscription_state<js_message>> state,
+              std::shared_ptr<detail::consumer_activity> act, consumer_info info, bool ephemeral);
   void start_receive(const detail::completion_ptr<js_message>& c);
 
   executor_type executor_;
   std::shared_ptr<detail::subscription_state<js_message>> state_;
-  std::shared_ptr<activity> activity_;
+  std::shared_ptr<detail::consumer_activity> activity_;
   consumer_info info_;
   bool ephemeral_ = false;
 };

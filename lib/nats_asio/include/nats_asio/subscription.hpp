@@ -14,6 +14,7 @@
 namespace nats_asio {
 
 namespace detail {
+struct access;
 class connection_core;
 template <typename T>
 class subscription_state;
@@ -65,11 +66,11 @@ class subscription {
   // Messages waiting to be received.
   std::size_t queued() const;
 
+ private:
+  friend struct detail::access;
   static subscription open(const std::shared_ptr<detail::connection_core>& core,
                            std::string_view subject, std::string_view queue_group,
                            std::size_t capacity, error_code& ec);
-
- private:
   void start_receive(const detail::completion_ptr<message>& c);
 
   executor_type executor_;
