@@ -122,6 +122,31 @@ TEST_CASE("requests with different timeouts each time out on their own deadline"
   }());
 }
 
+TEST_CASE("an answered request leaves no deadline timer keeping the io_context running") {
+  nats_server server;
+  asio::io_context ioc;
+  // run_async fails if work is left when its 20 s are up: a timer armed for
+  // the request's 10-minute deadline and not stopped would be.
+  run_async(
+      ioc,
+      [&]() -> awaitable<void> {
+        auto conn = co_await connect_to(server);
+        auto responder = conn.subscribe("svc.echo");
+        auto serve = [&]() -> awaitable<void> {
+          for (int i = 0; i < 2; ++i) {
+            auto req = co_await responder.async_receive(use_awaitable);
+            REQUIRE(!conn.publish(req.reply, "echo:" + req.payload));
+          }
+        };
+        asio::co_spawn(co_await asio::this_coro::executor, serve(), asio::detached);
+        auto first = co_await conn.async_request("svc.echo", "1", 10min, use_awaitable);
+        auto second = co_await conn.async_request("svc.echo", "2", 5min, use_awaitable);
+        CHECK(first.payload == "echo:1");
+        CHECK(second.payload == "echo:2");
+      }(),
+      20s);
+}
+
 TEST_CASE("a slow request leaves the io_context free") {
   nats_server server;
   asio::io_context ioc;

@@ -343,10 +343,8 @@ void connection_core::request(std::string_view subject, const header_list& heade
     c->fail(errc::not_connected);
     return;
   }
-  const auto deadline = timeout.count() > 0 ? std::chrono::steady_clock::now() + timeout
-                                            : std::chrono::steady_clock::time_point::max();
   std::uint64_t token = 0;
-  bool start_sweeping = false;
+  bool arm = false;
   {
     std::lock_guard lock(requests_mutex_);
     if (requests_closed_) {
@@ -358,62 +356,103 @@ void connection_core::request(std::string_view subject, const header_list& heade
       return;
     }
     token = next_token_++;
-    requests_.emplace(token, pending_request{c, std::string(subject), deadline});
-    if (timeout.count() > 0 && !sweeping_) start_sweeping = sweeping_ = true;
-  }
-  if (start_sweeping)
-    boost::asio::post(executor_, [weak = weak_from_this()] {
-      if (auto self = weak.lock()) self->sweep_expired_requests();
-    });
-  c->on_finish([weak = weak_from_this(), token] {
-    if (auto self = weak.lock()) {
-      std::lock_guard lock(self->requests_mutex_);
-      self->requests_.erase(token);
+    auto deadline = std::chrono::steady_clock::time_point::max();
+    if (timeout.count() > 0) {
+      deadline = std::chrono::steady_clock::now() + timeout;
+      deadlines_.add(timeout, deadline, token,
+                     [this](std::uint64_t t) { return requests_.contains(t); });
+      ++timed_requests_;
+      if (deadline < armed_for_) {
+        armed_for_ = deadline;
+        arm = true;
+      }
     }
+    requests_.emplace(token, pending_request{c, std::string(subject), deadline});
+  }
+  if (arm) schedule_deadline_check();
+  c->on_finish([weak = weak_from_this(), token] {
+    auto self = weak.lock();
+    if (!self) return;
+    bool idle = false;
+    {
+      std::lock_guard lock(self->requests_mutex_);
+      auto it = self->requests_.find(token);
+      if (it == self->requests_.end()) return;
+      self->take_request_locked(it);
+      idle = self->deadline_timer_idle_locked();
+    }
+    if (idle) self->schedule_deadline_check();
   });
   const std::string reply = inbox_prefix_ + "." + std::to_string(token);
   if (auto ec = publish(subject, reply, headers, payload)) c->fail(ec);
 }
 
-// One timer per connection instead of one per request: a JetStream publish
-// is a request, and arming, cancelling and completing an Asio timer for each
-// cost more than the rest of the publish. Runs on the executor while any
-// request with a deadline is pending.
-void connection_core::sweep_expired_requests() {
-  const auto now = std::chrono::steady_clock::now();
-  std::vector<completion_ptr<message>> expired;
-  bool pending = false;
-  {
-    std::lock_guard lock(requests_mutex_);
-    for (auto it = requests_.begin(); it != requests_.end();) {
-      if (it->second.deadline <= now) {
-        expired.push_back(std::move(it->second.c));
-        it = requests_.erase(it);
-        continue;
-      }
-      if (it->second.deadline != std::chrono::steady_clock::time_point::max()) pending = true;
-      ++it;
-    }
-    if (!pending) sweeping_ = false;
-  }
-  for (auto& c : expired)
-    if (c->claim()) c->finish(errc::timeout, message{});
-  if (!pending) return;
-  // The timer keeps itself alive, so it is always destroyed here, on the
-  // executor, even if the connection goes first.
-  auto timer = std::make_shared<boost::asio::steady_timer>(executor_, request_sweep_period);
-  timer->async_wait([timer, weak = weak_from_this()](error_code) {
-    if (auto self = weak.lock()) self->sweep_expired_requests();
+completion_ptr<message> connection_core::take_request_locked(request_map::iterator it) {
+  if (it->second.deadline != std::chrono::steady_clock::time_point::max()) --timed_requests_;
+  auto c = std::move(it->second.c);
+  requests_.erase(it);
+  return c;
+}
+
+bool connection_core::deadline_timer_idle_locked() {
+  if (timed_requests_ > 0 || armed_for_ == std::chrono::steady_clock::time_point::max())
+    return false;
+  armed_for_ = std::chrono::steady_clock::time_point::max();
+  return true;
+}
+
+void connection_core::schedule_deadline_check() {
+  boost::asio::post(executor_, [weak = weak_from_this()] {
+    if (auto self = weak.lock()) self->check_deadlines();
   });
 }
 
+// One timer per connection, not one per request: a JetStream publish is a
+// request, and arming, cancelling and completing an Asio timer for each
+// cost more than the rest of the publish. Requests usually finish long
+// before their deadline, so the timer seldom fires; when the last timed
+// request finishes it is stopped, so that it keeps no io_context running.
+void connection_core::check_deadlines() {
+  std::vector<completion_ptr<message>> expired;
+  std::shared_ptr<boost::asio::steady_timer> replaced;  // released after the lock
+  {
+    std::lock_guard lock(requests_mutex_);
+    auto is_pending = [this](std::uint64_t t) { return requests_.contains(t); };
+    deadlines_.pop_due(std::chrono::steady_clock::now(), is_pending, [&](std::uint64_t token) {
+      expired.push_back(take_request_locked(requests_.find(token)));
+    });
+    const auto next = deadlines_.earliest(is_pending);
+    armed_for_ = next;
+    auto current = deadline_timer_.lock();
+    if (!current || current->expiry() != next) {
+      if (current) current->cancel();  // its handler ends with operation_aborted
+      replaced = std::move(current);
+      deadline_timer_.reset();
+      if (next != std::chrono::steady_clock::time_point::max()) {
+        auto timer = std::make_shared<boost::asio::steady_timer>(executor_, next);
+        timer->async_wait([timer, self = shared_from_this()](error_code ec) {
+          if (!ec) self->check_deadlines();
+        });
+        deadline_timer_ = timer;
+      }
+    }
+  }
+  for (auto& c : expired)
+    if (c->claim()) c->finish(errc::timeout, message{});
+}
+
 void connection_core::fail_pending_requests(error_code ec) {
-  std::unordered_map<std::uint64_t, pending_request> pending;
+  request_map pending;
+  bool idle = false;
   {
     std::lock_guard lock(requests_mutex_);
     requests_closed_ = true;
     pending.swap(requests_);
+    deadlines_.clear();
+    timed_requests_ = 0;
+    idle = deadline_timer_idle_locked();
   }
+  if (idle) schedule_deadline_check();
   for (auto& [token, r] : pending)
     if (r.c->claim()) r.c->finish(ec, message{});
 }
@@ -421,17 +460,16 @@ void connection_core::fail_pending_requests(error_code ec) {
 void connection_core::fail_requests_if(
     const std::function<bool(std::uint64_t, const pending_request&)>& match, error_code ec) {
   std::vector<completion_ptr<message>> failed;
+  bool idle = false;
   {
     std::lock_guard lock(requests_mutex_);
     for (auto it = requests_.begin(); it != requests_.end();) {
-      if (match(it->first, it->second)) {
-        failed.push_back(std::move(it->second.c));
-        it = requests_.erase(it);
-      } else {
-        ++it;
-      }
+      auto here = it++;
+      if (match(here->first, here->second)) failed.push_back(take_request_locked(here));
     }
+    idle = deadline_timer_idle_locked();
   }
+  if (idle) schedule_deadline_check();
   for (auto& c : failed)
     if (c->claim()) c->finish(ec, message{});
 }
@@ -524,13 +562,15 @@ void connection_core::on_reply(natsConnection*, natsSubscription*, natsMsg* msg,
   if (std::from_chars(subject.data(), subject.data() + subject.size(), token).ec != std::errc{})
     return;
   completion_ptr<message> c;
+  bool idle = false;
   {
     std::lock_guard lock(self->requests_mutex_);
     auto it = self->requests_.find(token);
     if (it == self->requests_.end()) return;  // timed out or cancelled: drop the late reply
-    c = std::move(it->second.c);
-    self->requests_.erase(it);
+    c = self->take_request_locked(it);
+    idle = self->deadline_timer_idle_locked();
   }
+  if (idle) self->schedule_deadline_check();
   if (!c->claim()) return;
   if (natsMsg_IsNoResponders(msg)) {
     c->finish(errc::no_responders, message{});

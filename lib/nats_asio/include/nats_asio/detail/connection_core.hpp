@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -31,13 +32,11 @@
 #include "nats_asio/detail/async_queue.hpp"
 #include "nats_asio/detail/async_semaphore.hpp"
 #include "nats_asio/detail/completion.hpp"
+#include "nats_asio/detail/deadline_queue.hpp"
 #include "nats_asio/detail/permission_violation.hpp"
 #include "nats_asio/message.hpp"
 
 namespace nats_asio::detail {
-
-// How often pending requests are checked for their deadline.
-inline constexpr std::chrono::milliseconds request_sweep_period{10};
 
 class connection_core : public std::enable_shared_from_this<connection_core> {
  public:
@@ -69,8 +68,8 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
                      std::string_view payload);
 
   // Sends a request whose reply (or a timeout, cancellation, the connection
-  // closing, or the server refusing the subject) completes `c`. The timeout
-  // fires on the connection's executor, at most request_sweep_period late.
+  // closing, or the server refusing the subject) completes `c`. A timeout
+  // of zero waits without limit.
   void request(std::string_view subject, const header_list& headers, std::string_view payload,
                std::chrono::milliseconds timeout, const completion_ptr<message>& c);
 
@@ -125,7 +124,17 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
   void close_now(bool let_drain_finish);
   // Completes the close waiters if nats.c is done; call without the lock.
   void finish_close_if_done();
-  void sweep_expired_requests();
+  using request_map = std::unordered_map<std::uint64_t, pending_request>;
+  // Removes a pending request (under requests_mutex_); returns its completion.
+  completion_ptr<message> take_request_locked(request_map::iterator it);
+  // Under requests_mutex_, after requests left: true if the deadline timer
+  // runs for none any more and must be stopped (schedule_deadline_check).
+  bool deadline_timer_idle_locked();
+  // The deadline timer: one per connection, armed at the earliest deadline
+  // of a pending request and stopped when none is left. Both run on the
+  // executor.
+  void schedule_deadline_check();
+  void check_deadlines();
   void fail_pending_requests(error_code ec);
   // Fails, with `ec`, the pending requests for which `match` is true.
   void fail_requests_if(const std::function<bool(std::uint64_t, const pending_request&)>& match,
@@ -146,9 +155,16 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
   std::shared_ptr<connection_core> reply_ref_;  // nats.c's, until OnComplete
   mutable std::mutex requests_mutex_;
   std::uint64_t next_token_ = 1;
-  std::unordered_map<std::uint64_t, pending_request> requests_;
+  request_map requests_;
   bool requests_closed_ = false;
-  bool sweeping_ = false;  // sweep_expired_requests() is scheduled
+  deadline_queue deadlines_;
+  std::size_t timed_requests_ = 0;  // pending requests with a deadline
+  // The deadline the timer is set to, or being set to; max(): stopped.
+  std::chrono::steady_clock::time_point armed_for_ = std::chrono::steady_clock::time_point::max();
+  // The wait in progress, owned by its handler (which holds this object
+  // too): a timer is only ever made, used and destroyed on the executor, as
+  // this object may outlive the io_context. Used under requests_mutex_.
+  std::weak_ptr<boost::asio::steady_timer> deadline_timer_;
   bool replies_denied_ = false;
 
   // Subscriptions waiting to hear that the server refused them.
