@@ -2,6 +2,7 @@
 #include "nats_asio/jetstream.hpp"
 
 #include <doctest/doctest.h>
+#include <signal.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -189,6 +190,83 @@ TEST_CASE("a full publish window makes the caller wait; cancelling that wait sen
     CHECK(*second == asio::error::operation_aborted);
     auto third = co_await js.async_publish("window.a", "3", use_awaitable);
     CHECK(third.sequence == 2);  // the cancelled publish never reached the stream
+  }());
+}
+
+TEST_CASE("a total cancellation is honoured only while nothing was sent; terminal always") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    nats_asio::connection conn(co_await asio::this_coro::executor);
+    nats_asio::connect_options o;
+    o.servers = {server.url()};
+    o.max_pending_publishes = 1;
+    co_await conn.async_connect(o, use_awaitable);
+    nats_asio::jetstream js(conn);
+    co_await js.async_ensure_stream(stream("TOTAL", "total.>"), use_awaitable);
+    std::optional<error_code> sent, waiting;
+    std::uint64_t sent_sequence = 0;
+    asio::cancellation_signal cancel_sent, cancel_waiting;
+    js.async_publish("total.a", "1",
+                     asio::bind_cancellation_slot(cancel_sent.slot(),
+                                                  [&](error_code ec, nats_asio::pub_ack ack) {
+                                                    sent = ec;
+                                                    sent_sequence = ack.sequence;
+                                                  }));
+    js.async_publish(
+        "total.a", "2",
+        asio::bind_cancellation_slot(cancel_waiting.slot(),
+                                     [&](error_code ec, nats_asio::pub_ack) { waiting = ec; }));
+    cancel_sent.emit(asio::cancellation_type::total);     // on its way: runs to its end
+    cancel_waiting.emit(asio::cancellation_type::total);  // waits for the window: nothing sent
+    for (int i = 0; i < 500 && !(sent && waiting); ++i) co_await sleep_for(10ms);
+    REQUIRE(sent);
+    REQUIRE(waiting);
+    CHECK(!*sent);
+    CHECK(sent_sequence == 1);
+    CHECK(*waiting == asio::error::operation_aborted);
+
+    // Once sent, terminal still ends the wait at once (the message may be stored).
+    std::optional<error_code> third;
+    asio::cancellation_signal cancel_third;
+    js.async_publish(
+        "total.a", "3",
+        asio::bind_cancellation_slot(cancel_third.slot(),
+                                     [&](error_code ec, nats_asio::pub_ack) { third = ec; }));
+    cancel_third.emit(asio::cancellation_type::terminal);
+    for (int i = 0; i < 500 && !third; ++i) co_await sleep_for(10ms);
+    REQUIRE(third);
+    CHECK(*third == asio::error::operation_aborted);
+  }());
+}
+
+TEST_CASE("cancelling a composed operation cancels its step under way: nothing more is sent") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await test_support::connect_to(server);
+    nats_asio::jetstream js(conn, 60s);
+    // A stopped server answers nothing: ensure_stream waits on its lookup
+    // (STREAM.INFO), and would create the stream once the answer came.
+    REQUIRE(::kill(server.pid(), SIGSTOP) == 0);
+    std::optional<error_code> ensured;
+    asio::cancellation_signal cancel;
+    js.async_ensure_stream(
+        stream("PAUSED", "paused.>"),
+        asio::bind_cancellation_slot(cancel.slot(),
+                                     [&](error_code ec, nats_asio::stream_info) { ensured = ec; }));
+    // The operation's first step (sending the lookup) was queued by the
+    // call, ahead of what this cancellation queues.
+    cancel.emit(asio::cancellation_type::terminal);
+    for (int i = 0; i < 500 && !ensured; ++i) co_await sleep_for(10ms);
+    REQUIRE(::kill(server.pid(), SIGCONT) == 0);
+    REQUIRE(ensured);
+    CHECK(*ensured == asio::error::operation_aborted);
+    // The lookup's answer now arrives and is dropped: no create follows it.
+    for (int i = 0; i < 3; ++i) {
+      auto [ec, info] = co_await js.async_stream_info("PAUSED", asio::as_tuple(use_awaitable));
+      CHECK(ec == nats_asio::make_jetstream_error(nats_asio::js_err::stream_not_found));
+    }
   }());
 }
 

@@ -155,3 +155,43 @@ TEST_CASE("semaphore: waiters are served in order; a cancelled waiter takes no u
   sem.release();
   CHECK(sem.available() == 1);
 }
+
+TEST_CASE("cancellation types: total only until the operation commits; none when ignored") {
+  asio::io_context ioc;
+  std::vector<error_code> results;
+  auto start = [&](asio::cancellation_signal& signal) {
+    return detail::make_completion<>(
+        asio::bind_cancellation_slot(signal.slot(), [&](error_code ec) { results.push_back(ec); }),
+        ioc.get_executor());
+  };
+  asio::cancellation_signal s1, s2, s3, s4;
+  auto before_commit = start(s1);
+  s1.emit(asio::cancellation_type::total);
+  CHECK(before_commit->done());
+
+  auto committed = start(s2);
+  committed->commit();
+  s2.emit(asio::cancellation_type::total);
+  CHECK_FALSE(committed->done());
+  s2.emit(asio::cancellation_type::partial);
+  CHECK(committed->done());
+
+  auto terminal = start(s3);
+  terminal->commit();
+  s3.emit(asio::cancellation_type::terminal);
+  CHECK(terminal->done());
+
+  auto uncancellable = start(s4);
+  uncancellable->ignore_cancellation();
+  s4.emit(asio::cancellation_type::terminal | asio::cancellation_type::partial |
+          asio::cancellation_type::total);
+  CHECK_FALSE(uncancellable->done());
+  uncancellable->complete({});
+
+  ioc.run();
+  REQUIRE(results.size() == 4);
+  CHECK(results[0] == asio::error::operation_aborted);
+  CHECK(results[1] == asio::error::operation_aborted);
+  CHECK(results[2] == asio::error::operation_aborted);
+  CHECK(!results[3]);
+}

@@ -80,6 +80,7 @@ void connection::start_request(std::string_view subject, const header_list& head
     c->fail(errc::not_connected);
     return;
   }
+  c->commit();  // the responder may act on it from now on
   core_->request(subject, headers, payload, timeout, c);
 }
 
@@ -92,6 +93,7 @@ void connection::start_next_event(const detail::completion_ptr<connection_event>
 }
 
 void connection::start_close(const detail::completion_ptr<>& c) {
+  c->ignore_cancellation();
   if (!core_) {
     c->complete({});
     return;
@@ -100,6 +102,7 @@ void connection::start_close(const detail::completion_ptr<>& c) {
 }
 
 void connection::start_drain(std::chrono::milliseconds timeout, const detail::completion_ptr<>& c) {
+  c->ignore_cancellation();
   if (!core_) {
     c->fail(errc::not_connected);
     return;

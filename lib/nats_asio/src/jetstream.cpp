@@ -51,12 +51,15 @@ void set_text(const std::shared_ptr<std::string>& text, std::string value) {
   if (text) *text = std::move(value);
 }
 
+}  // namespace
+
 boost::asio::awaitable<std::pair<error_code, stream_info>> ensure_stream(
     std::shared_ptr<connection_core> core, stream_config cfg, milliseconds timeout,
-    std::shared_ptr<std::string> text) {
+    std::shared_ptr<std::string> text, std::shared_ptr<operation_state> op) {
   const std::string& name = cfg.name;
   auto found = co_await api_call(core, "STREAM.INFO." + name, "", timeout);
   if (found.error == make_jetstream_error(js_err::stream_not_found)) {
+    op->commit();
     auto created =
         co_await api_call(core, "STREAM.CREATE." + name, serialize(to_json(cfg)), timeout);
     if (created.error) {
@@ -72,6 +75,7 @@ boost::asio::awaitable<std::pair<error_code, stream_info>> ensure_stream(
   auto existing = stream_info_from_json(found.body);
   const auto differences = describe_differences(existing.config, cfg);
   if (differences.empty()) co_return std::pair{error_code{}, existing};
+  op->commit();
   auto updated = co_await api_call(core, "STREAM.UPDATE." + name, serialize(to_json(cfg)), timeout);
   if (updated.error) {
     set_text(text, "stream " + name + " exists and cannot be changed: " + differences + " (" +
@@ -85,24 +89,28 @@ boost::asio::awaitable<std::pair<error_code, stream_info>> ensure_stream(
   co_return std::pair{error_code{}, stream_info_from_json(updated.body)};
 }
 
+namespace {
+
 boost::asio::awaitable<std::pair<error_code, consumer_info>> create_consumer(
     std::shared_ptr<connection_core> core, const std::string& stream, const consumer_config& cfg,
-    milliseconds timeout, std::string* description = nullptr) {
+    milliseconds timeout, operation_state& op, std::string* description = nullptr) {
   boost::json::object body;
   body["stream_name"] = stream;
   body["config"] = to_json(cfg);
   const std::string api = cfg.durable_name.empty()
                               ? "CONSUMER.CREATE." + stream
                               : "CONSUMER.DURABLE.CREATE." + stream + "." + cfg.durable_name;
+  op.commit();
   auto created = co_await api_call(core, api, serialize(body), timeout);
   if (description) *description = created.description;
   if (created.error) co_return std::pair{created.error, consumer_info{}};
   co_return std::pair{error_code{}, consumer_info_from_json(created.body)};
 }
 
+// Commits (operation_state::commit) just before a create or update is sent.
 boost::asio::awaitable<std::pair<error_code, consumer_info>> ensure_consumer(
     std::shared_ptr<connection_core> core, std::string stream, consumer_config cfg,
-    milliseconds timeout, std::shared_ptr<std::string> text) {
+    milliseconds timeout, std::shared_ptr<std::string> text, std::shared_ptr<operation_state> op) {
   if (!cfg.durable_name.empty()) {
     auto found =
         co_await api_call(core, "CONSUMER.INFO." + stream + "." + cfg.durable_name, "", timeout);
@@ -113,7 +121,7 @@ boost::asio::awaitable<std::pair<error_code, consumer_info>> ensure_consumer(
         differences += (differences.empty() ? "" : ", ") + std::string("deliver_subject");
       if (differences.empty()) co_return std::pair{error_code{}, existing};
       std::string why;
-      auto [ec, info] = co_await create_consumer(core, stream, cfg, timeout, &why);
+      auto [ec, info] = co_await create_consumer(core, stream, cfg, timeout, *op, &why);
       if (ec) {
         set_text(text, "consumer " + cfg.durable_name + " on " + stream +
                            " exists and cannot be changed: " + differences + " (" + why + ")");
@@ -129,7 +137,7 @@ boost::asio::awaitable<std::pair<error_code, consumer_info>> ensure_consumer(
     }
   }
   std::string why;
-  auto [ec, info] = co_await create_consumer(core, stream, cfg, timeout, &why);
+  auto [ec, info] = co_await create_consumer(core, stream, cfg, timeout, *op, &why);
   if (ec) set_text(text, "create consumer on " + stream + ": " + why);
   co_return std::pair{ec, std::move(info)};
 }
@@ -196,6 +204,7 @@ void jetstream::start_publish(std::string subject, std::string payload, header_l
       c->complete({}, parse_pub_ack(response));
     });
     c->on_finish([reply] { reply->fail(boost::asio::error::operation_aborted); });
+    c->commit();  // sent: a total cancellation can no longer promise nothing happened
     core->request(req->subject, req->headers, req->payload, req->timeout, reply);
   };
   if (core->publish_window().try_acquire()) {  // the usual case: no waiting
@@ -235,8 +244,8 @@ void jetstream::start_ensure_stream(stream_config config, diagnostics* diag,
     return;
   }
   auto text = attach_diagnostics(diag, c);
-  detail::spawn_into(executor_, detail::ensure_stream(core_, std::move(config), api_timeout_, text),
-                     c);
+  detail::spawn_into(executor_,
+                     detail::ensure_stream(core_, std::move(config), api_timeout_, text, c), c);
 }
 
 void jetstream::start_stream_info(std::string name, const detail::completion_ptr<stream_info>& c) {
@@ -258,6 +267,7 @@ void jetstream::start_delete_stream(std::string name, const detail::completion_p
     c->fail(errc::not_connected);
     return;
   }
+  c->commit();  // the request goes out at once
   auto work = [](auto core, std::string name, auto timeout) -> boost::asio::awaitable<error_code> {
     auto r = co_await detail::api_call(core, "STREAM.DELETE." + name, "", timeout);
     co_return r.error;
@@ -274,7 +284,8 @@ void jetstream::start_ensure_consumer(std::string stream, consumer_config config
   auto text = attach_diagnostics(diag, c);
   detail::spawn_into(
       executor_,
-      detail::ensure_consumer(core_, std::move(stream), std::move(config), api_timeout_, text), c);
+      detail::ensure_consumer(core_, std::move(stream), std::move(config), api_timeout_, text, c),
+      c);
 }
 
 void jetstream::start_consumer_info(std::string stream, std::string name,
@@ -299,6 +310,7 @@ void jetstream::start_delete_consumer(std::string stream, std::string name,
     c->fail(errc::not_connected);
     return;
   }
+  c->commit();  // the request goes out at once
   auto work = [](auto core, std::string api, auto timeout) -> boost::asio::awaitable<error_code> {
     auto r = co_await detail::api_call(core, api, "", timeout);
     co_return r.error;
@@ -313,7 +325,7 @@ boost::asio::awaitable<std::pair<error_code, js_subscription>> subscribe_push(
     std::shared_ptr<detail::connection_core> core, boost::asio::any_io_executor ex,
     std::string stream, consumer_config cfg, std::size_t capacity,
     std::chrono::milliseconds timeout, std::shared_ptr<detail::consumer_activity> activity,
-    js_subscription sub) {
+    js_subscription sub, std::shared_ptr<detail::operation_state> op) {
   const bool ephemeral = cfg.durable_name.empty();
   if (cfg.deliver_subject.empty() && !ephemeral) {
     auto found = co_await detail::api_call(core, "CONSUMER.INFO." + stream + "." + cfg.durable_name,
@@ -343,7 +355,7 @@ boost::asio::awaitable<std::pair<error_code, js_subscription>> subscribe_push(
   auto state = detail::subscription_state<js_message>::open(
       core, cfg.deliver_subject, cfg.deliver_group, capacity, convert, ec);
   if (ec) co_return std::pair{ec, js_subscription{}};
-  auto [cec, info] = co_await detail::ensure_consumer(core, stream, cfg, timeout, nullptr);
+  auto [cec, info] = co_await detail::ensure_consumer(core, stream, cfg, timeout, nullptr, op);
   if (cec || state->denied()) {
     // A refused deliver subject usually shows by now (the server answers in
     // order); if it shows later, async_receive reports it.
@@ -364,10 +376,11 @@ void jetstream::start_subscribe(std::string stream, consumer_config config, std:
   }
   auto activity = std::make_shared<detail::consumer_activity>();
   activity->touch();
-  detail::spawn_into(executor_,
-                     subscribe_push(core_, executor_, std::move(stream), std::move(config),
-                                    capacity, api_timeout_, activity, js_subscription(executor_)),
-                     c);
+  detail::spawn_into(
+      executor_,
+      subscribe_push(core_, executor_, std::move(stream), std::move(config), capacity, api_timeout_,
+                     activity, js_subscription(executor_), c),
+      c);
 }
 
 }  // namespace nats_asio

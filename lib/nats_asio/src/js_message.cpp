@@ -73,6 +73,7 @@ void js_message::start_send(std::string body, const detail::completion_ptr<>& c)
     c->fail(errc::invalid_argument);
     return;
   }
+  c->commit();  // the ack goes out at once
   // The server answers an ack sent as a request once it has processed it.
   auto reply = detail::make_inline_completion<message>(
       executor_, [c](error_code ec, message) { c->complete(ec); });

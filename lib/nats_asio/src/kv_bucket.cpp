@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "nats_asio/detail/access.hpp"
@@ -62,6 +63,24 @@ auto async_direct_get(const std::shared_ptr<detail::connection_core>& core, std:
       token);
 }
 
+// Publishes a write (put, update, erase) for `c`, then calls `done` with
+// the outcome. The write may go out at any moment from here, so a total
+// cancellation is ignored; a terminal or partial one also ends the inner
+// publish's wait.
+template <typename Done>
+void publish_write(jetstream& js, std::string subject, std::string value, header_list headers,
+                   const publish_options& options, const detail::completion_ptr<std::uint64_t>& c,
+                   Done done) {
+  c->commit();
+  auto link = detail::link_inner(js.get_executor(), *c);
+  js.async_publish(subject, value, headers, options,
+                   boost::asio::bind_cancellation_slot(
+                       link->slot(), [link, done = std::move(done)](error_code ec, pub_ack ack) {
+                         link->finished();
+                         done(ec, ack);
+                       }));
+}
+
 }  // namespace
 
 void kv_bucket::start_get(const std::string& key, const detail::completion_ptr<kv_entry>& c) {
@@ -78,8 +97,8 @@ void kv_bucket::start_put(const std::string& key, const std::string& value,
     c->fail(errc::invalid_argument);
     return;
   }
-  js_->async_publish(subject_of(key), value,
-                     [c](error_code ec, pub_ack ack) { c->complete(ec, ack.sequence); });
+  publish_write(*js_, subject_of(key), value, {}, {}, c,
+                [c](error_code ec, pub_ack ack) { c->complete(ec, ack.sequence); });
 }
 
 void kv_bucket::start_update(const std::string& key, const std::string& value,
@@ -91,7 +110,7 @@ void kv_bucket::start_update(const std::string& key, const std::string& value,
   }
   publish_options opts;
   opts.expected_last_subject_sequence = expected;
-  js_->async_publish(subject_of(key), value, opts, [c](error_code ec, pub_ack ack) {
+  publish_write(*js_, subject_of(key), value, {}, opts, c, [c](error_code ec, pub_ack ack) {
     if (ec == make_jetstream_error(js_err::wrong_last_sequence)) ec = errc::wrong_last_revision;
     c->complete(ec, ack.sequence);
   });
@@ -123,6 +142,7 @@ void kv_bucket::start_create(const std::string& key, const std::string& value,
     if (uec == make_jetstream_error(js_err::wrong_last_sequence)) uec = errc::key_exists;
     co_return std::pair{uec, uack.sequence};
   };
+  c->commit();  // the first publish goes out at once
   detail::spawn_into(get_executor(), work(*this, key, value), c);
 }
 
@@ -132,8 +152,8 @@ void kv_bucket::start_erase(const std::string& key,
     c->fail(errc::invalid_argument);
     return;
   }
-  js_->async_publish(subject_of(key), "", header_list{{"KV-Operation", "DEL"}}, publish_options(),
-                     [c](error_code ec, pub_ack ack) { c->complete(ec, ack.sequence); });
+  publish_write(*js_, subject_of(key), "", {{"KV-Operation", "DEL"}}, {}, c,
+                [c](error_code ec, pub_ack ack) { c->complete(ec, ack.sequence); });
 }
 
 namespace {
@@ -212,16 +232,19 @@ void start_create_key_value(jetstream& js, kv_config config, diagnostics* diag,
     c->fail(errc::invalid_argument);
     return;
   }
-  auto work = [](jetstream js, kv_config cfg,
-                 diagnostics* diag) -> awaitable<std::pair<error_code, kv_bucket>> {
-    diagnostics local;
-    auto [ec, info] = co_await js.async_ensure_stream(stream_config_for(cfg), local,
-                                                      boost::asio::as_tuple(use_awaitable));
-    if (diag) diag->assign(local.server_message());
+  auto work =
+      [](jetstream js, kv_config cfg, std::shared_ptr<std::string> text,
+         std::shared_ptr<operation_state> op) -> awaitable<std::pair<error_code, kv_bucket>> {
+    auto [ec, info] = co_await ensure_stream(access::core(js), stream_config_for(cfg),
+                                             js.api_timeout(), text, op);
     if (ec) co_return std::pair{ec, kv_bucket{}};
     co_return std::pair{error_code{}, kv_bucket(js, cfg.bucket)};
   };
-  spawn_into(js.get_executor(), work(js, std::move(config), diag), c);
+  // Copied into the caller's diagnostics just before the handler runs, never
+  // later: after a cancellation the caller may have dropped them.
+  auto text = std::make_shared<std::string>();
+  if (diag) c->before_handler([diag, text] { diag->assign(*text); });
+  spawn_into(js.get_executor(), work(js, std::move(config), text, c), c);
 }
 
 void start_open_key_value(jetstream& js, std::string bucket, const completion_ptr<kv_bucket>& c) {

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_allocator.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/cancellation_type.hpp>
@@ -23,26 +24,80 @@
 #include <mutex>
 #include <optional>
 #include <tuple>
+#include <vector>
 
 #include "nats_asio/error.hpp"
 
 namespace nats_asio::detail {
 
-// Completes with `void(error_code, Results...)`.
-template <typename... Results>
-class completion : public std::enable_shared_from_this<completion<Results...>> {
+// What every completion shares, whatever its results: whether it finished,
+// whether it may still be cancelled, and the hooks run when it finishes.
+// Composed operations take it to record their progress (commit()).
+class operation_state {
  public:
-  virtual ~completion() = default;
+  virtual ~operation_state() = default;
 
-  // Finishes the operation once; returns false if it had already finished.
-  bool complete(error_code ec, Results... results) {
-    if (!claim()) return false;
-    std::function<void()> hook;
+  // Wins the right to finish (without running the on_finish hooks); false
+  // if the operation had already finished.
+  bool claim() noexcept { return !done_.exchange(true, std::memory_order_acq_rel); }
+  bool done() const noexcept { return done_.load(std::memory_order_acquire); }
+
+  // The operation has sent what changes state on the server: from now on a
+  // `total` cancellation, which promises that nothing happened, is ignored.
+  void commit() noexcept { committed_.store(true, std::memory_order_release); }
+  bool committed() const noexcept { return committed_.load(std::memory_order_acquire); }
+  // For operations that cannot be cancelled at all (close, drain).
+  void ignore_cancellation() noexcept { cancellable_.store(false, std::memory_order_release); }
+
+  // Whether a cancellation of `type` ends the operation, as Asio's own
+  // operations decide: terminal and partial always (what may still happen
+  // on the server is the operation's to document), total only while nothing
+  // has been committed.
+  bool honours(boost::asio::cancellation_type type) const noexcept {
+    using boost::asio::cancellation_type;
+    if (!cancellable_.load(std::memory_order_acquire)) return false;
+    if ((type & (cancellation_type::terminal | cancellation_type::partial)) !=
+        cancellation_type::none)
+      return true;
+    return (type & cancellation_type::total) != cancellation_type::none && !committed();
+  }
+
+  // Runs once when the operation finishes, however it finishes (reply,
+  // timeout, cancellation), unless it was finished with claim(): the place
+  // to unregister it from a map or queue, or to cancel its inner steps.
+  // Hooks added run in order.
+  void on_finish(std::function<void()> hook) {
+    std::lock_guard lock(mutex_);
+    on_finish_.push_back(std::move(hook));
+  }
+
+ protected:
+  void run_finish_hooks() {
+    std::vector<std::function<void()>> hooks;
     {
       std::lock_guard lock(mutex_);
-      hook = std::move(on_finish_);
+      hooks.swap(on_finish_);
     }
-    if (hook) hook();
+    for (auto& hook : hooks) hook();
+  }
+
+ private:
+  std::atomic<bool> done_{false};
+  std::atomic<bool> committed_{false};
+  std::atomic<bool> cancellable_{true};
+  std::mutex mutex_;
+  std::vector<std::function<void()>> on_finish_;
+};
+
+// Completes with `void(error_code, Results...)`.
+template <typename... Results>
+class completion : public operation_state,
+                   public std::enable_shared_from_this<completion<Results...>> {
+ public:
+  // Finishes the operation once; returns false if it had already finished.
+  bool complete(error_code ec, Results... results) {
+    if (!this->claim()) return false;
+    this->run_finish_hooks();
     deliver(ec, std::move(results)...);
     return true;
   }
@@ -51,19 +106,9 @@ class completion : public std::enable_shared_from_this<completion<Results...>> {
   bool fail(error_code ec) { return complete(ec, Results{}...); }
 
   // Two-step completion for owners that must decide under their own lock:
-  // `claim()` wins the right to finish (without running the on_finish hook),
+  // `claim()` wins the right to finish (without running the on_finish hooks),
   // then `finish()` delivers the result outside that lock.
-  bool claim() noexcept { return !done_.exchange(true, std::memory_order_acq_rel); }
   void finish(error_code ec, Results... results) { deliver(ec, std::move(results)...); }
-
-  bool done() const noexcept { return done_.load(std::memory_order_acquire); }
-
-  // Runs once when the operation finishes, however it finishes (reply,
-  // timeout, cancellation): the place to unregister it from a map or queue.
-  void on_finish(std::function<void()> hook) {
-    std::lock_guard lock(mutex_);
-    on_finish_ = std::move(hook);
-  }
 
   // Fails the operation with errc::timeout after `d` unless it finished first.
   // Call from the handler's executor (normally during initiation).
@@ -94,9 +139,6 @@ class completion : public std::enable_shared_from_this<completion<Results...>> {
   void stop_timer() { timer_.reset(); }
 
  private:
-  std::atomic<bool> done_{false};
-  std::mutex mutex_;
-  std::function<void()> on_finish_;
   std::function<void()> before_handler_;
   std::optional<boost::asio::steady_timer> timer_;
 };
@@ -115,14 +157,14 @@ class handler_completion final : public completion<Results...> {
 
   boost::asio::any_io_executor executor() const override { return work_.get_executor(); }
 
-  // Connects the handler's cancellation slot: any cancellation type ends the
-  // wait with operation_aborted.
+  // Connects the handler's cancellation slot: a cancellation the operation
+  // honours (operation_state::honours) ends it with operation_aborted.
   void bind_cancellation() {
     auto slot = boost::asio::get_associated_cancellation_slot(handler_);
     if (!slot.is_connected()) return;
     slot.assign([weak = this->weak_from_this()](boost::asio::cancellation_type type) {
-      if (type == boost::asio::cancellation_type::none) return;
-      if (auto self = weak.lock()) self->fail(boost::asio::error::operation_aborted);
+      auto self = weak.lock();
+      if (self && self->honours(type)) self->fail(boost::asio::error::operation_aborted);
     });
   }
 
@@ -142,6 +184,9 @@ class handler_completion final : public completion<Results...> {
       if (slot.is_connected()) slot.clear();
       auto handler = std::move(self->handler_);
       auto work = std::move(self->work_);
+      // Released before the handler runs, so that an operation it starts may
+      // reuse the memory (unless a late reply or timer still holds it).
+      self.reset();
       std::apply(std::move(handler), std::move(result));
     });
     posting.reset();
@@ -152,10 +197,12 @@ class handler_completion final : public completion<Results...> {
 };
 
 // Wraps an Asio completion handler; call from the operation's initiation.
+// The state is allocated with the handler's associated allocator.
 template <typename... Results, typename Handler, typename IoExecutor>
 completion_ptr<Results...> make_completion(Handler&& handler, const IoExecutor& io_ex) {
   using impl = handler_completion<std::decay_t<Handler>, IoExecutor, Results...>;
-  auto c = std::make_shared<impl>(std::forward<Handler>(handler), io_ex);
+  auto alloc = boost::asio::get_associated_allocator(handler);
+  auto c = std::allocate_shared<impl>(alloc, std::forward<Handler>(handler), io_ex);
   c->bind_cancellation();
   return c;
 }

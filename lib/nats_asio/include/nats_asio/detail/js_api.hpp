@@ -12,6 +12,7 @@
 #include "nats_asio/detail/completion.hpp"
 #include "nats_asio/detail/connection_core.hpp"
 #include "nats_asio/detail/js_json.hpp"
+#include "nats_asio/detail/spawn_into.hpp"
 
 namespace nats_asio::detail {
 
@@ -34,33 +35,16 @@ auto async_core_request(std::shared_ptr<connection_core> core, std::string subje
 void delete_consumer_later(const std::shared_ptr<connection_core>& core, const std::string& stream,
                            const std::string& consumer);
 
+// Creates the stream, or updates it to `cfg` if it differs; `text` (may be
+// null) gets the server's reason on failure. Commits `op` just before a
+// create or update is sent.
+boost::asio::awaitable<std::pair<error_code, stream_info>> ensure_stream(
+    std::shared_ptr<connection_core> core, stream_config cfg, std::chrono::milliseconds timeout,
+    std::shared_ptr<std::string> text, std::shared_ptr<operation_state> op);
+
 // Calls "$JS.API.<api>" with a JSON body. Never throws: failures are in the result.
 boost::asio::awaitable<api_response> api_call(std::shared_ptr<connection_core> core,
                                               std::string api, std::string body,
                                               std::chrono::milliseconds timeout);
 
-// Runs an internal coroutine producing (error_code, T) on `ex` and finishes `c`
-// with it. If `c` is cancelled first, the coroutine runs on and its result is dropped.
-template <typename T>
-void spawn_into(boost::asio::any_io_executor ex,
-                boost::asio::awaitable<std::pair<error_code, T>> work, completion_ptr<T> c) {
-  boost::asio::co_spawn(ex, std::move(work),
-                        [c = std::move(c)](std::exception_ptr e, std::pair<error_code, T> r) {
-                          if (e)
-                            c->fail(errc::bad_response);
-                          else
-                            c->complete(r.first, std::move(r.second));
-                        });
-}
-
-}  // namespace nats_asio::detail
-
-namespace nats_asio::detail {
-inline void spawn_into(boost::asio::any_io_executor ex, boost::asio::awaitable<error_code> work,
-                       completion_ptr<> c) {
-  boost::asio::co_spawn(ex, std::move(work),
-                        [c = std::move(c)](std::exception_ptr e, error_code ec) {
-                          c->complete(e ? make_error_code(errc::bad_response) : ec);
-                        });
-}
 }  // namespace nats_asio::detail
