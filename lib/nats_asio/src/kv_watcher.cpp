@@ -5,6 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "nats_asio/detail/exception_to_error.hpp"
 #include "nats_asio/detail/js_api.hpp"
 #include "nats_asio/detail/kv_codec.hpp"
 #include "nats_asio/detail/watch_state.hpp"
@@ -214,18 +215,19 @@ void kv_watcher::start_next(const detail::completion_ptr<kv_entry>& c) {
   w->waiter = c;
   if (w->busy) return;
   w->busy = true;
-  boost::asio::co_spawn(executor_, detail::next_entry(w),
-                        [w](std::exception_ptr e, std::pair<error_code, kv_entry> r) {
-                          w->busy = false;
-                          auto waiter = std::move(w->waiter);
-                          const error_code ec = e ? make_error_code(errc::bad_response) : r.first;
-                          if (waiter && !waiter->done()) {
-                            waiter->complete(ec, ec ? kv_entry{} : std::move(r.second));
-                          } else if (!ec) {
-                            // Nobody waits any more: keep it, ahead of a marker that may follow.
-                            w->held.push_front(std::move(r.second));
-                          }
-                        });
+  boost::asio::co_spawn(
+      executor_, detail::next_entry(w),
+      [w, ex = executor_](std::exception_ptr e, std::pair<error_code, kv_entry> r) {
+        w->busy = false;
+        auto waiter = std::move(w->waiter);
+        const error_code ec = e ? detail::exception_to_error(e, ex) : r.first;
+        if (waiter && !waiter->done()) {
+          waiter->complete(ec, ec ? kv_entry{} : std::move(r.second));
+        } else if (!ec) {
+          // Nobody waits any more: keep it, ahead of a marker that may follow.
+          w->held.push_front(std::move(r.second));
+        }
+      });
 }
 
 }  // namespace nats_asio
