@@ -8,6 +8,7 @@
 #include "nats_asio/detail/exception_to_error.hpp"
 #include "nats_asio/detail/js_api.hpp"
 #include "nats_asio/detail/kv_codec.hpp"
+#include "nats_asio/detail/push_consumer.hpp"
 #include "nats_asio/detail/watch_state.hpp"
 #include "nats_asio/js_message.hpp"
 
@@ -42,6 +43,7 @@ void delete_consumer(watch_state& w) {
 // Returns the number of messages it has pending, or an error.
 awaitable<std::pair<error_code, std::uint64_t>> start_consumer(std::shared_ptr<watch_state> w) {
   if (w->sub) w->sub->close();
+  w->sub.reset();
   delete_consumer(*w);
   consumer_config cfg;
   cfg.deliver_subject = w->core->new_inbox();
@@ -63,21 +65,29 @@ awaitable<std::pair<error_code, std::uint64_t>> start_consumer(std::shared_ptr<w
     cfg.deliver =
         w->options.include_history ? deliver_policy::all : deliver_policy::last_per_subject;
   }
-  error_code ec;
-  w->sub = subscription_state<message>::open(
-      w->core, cfg.deliver_subject, {}, w->options.capacity,
-      [](natsMsg* m) { return std::optional<message>(copy_message(m)); }, ec);
+  auto [ec, consumer] = co_await open_push_consumer<message>(
+      w->core, w->stream, std::move(cfg), w->options.capacity, w->activity,
+      [](message m) { return m; }, w->api_timeout);
   if (ec) co_return std::pair{ec, std::uint64_t{0}};
-  boost::json::object body;
-  body["stream_name"] = w->stream;
-  body["config"] = to_json(cfg);
-  auto r = co_await api_call(w->core, "CONSUMER.CREATE." + w->stream, boost::json::serialize(body),
-                             w->api_timeout);
-  if (r.error) co_return std::pair{r.error, std::uint64_t{0}};
-  auto info = consumer_info_from_json(r.body);
-  w->consumer_name = info.name;
+  if (w->stopped) {  // stop() came while the consumer was being made
+    consumer.deliveries->close();
+    delete_consumer_later(w->core, w->stream, consumer.info.name);
+    co_return std::pair{make_error_code(errc::subscription_closed), std::uint64_t{0}};
+  }
+  w->sub = std::move(consumer.deliveries);
+  w->consumer_name = consumer.info.name;
   w->expected_consumer_seq = 1;
-  co_return std::pair{error_code{}, info.num_pending};
+  w->activity->touch();  // a new consumer gets the full silence to show itself
+  co_return std::pair{error_code{}, consumer.info.num_pending};
+}
+
+// How much longer the consumer may stay silent before it counts as lost:
+// heartbeats are answered where they arrive, and only leave their time.
+std::chrono::milliseconds silence_left(const consumer_activity& activity,
+                                       std::chrono::milliseconds silence) {
+  const auto quiet = std::chrono::steady_clock::now() - activity.last();
+  const auto left = silence - std::chrono::duration_cast<std::chrono::milliseconds>(quiet);
+  return std::max(left, std::chrono::milliseconds(0));
 }
 
 awaitable<std::pair<error_code, kv_entry>> next_entry(std::shared_ptr<watch_state> w) {
@@ -111,9 +121,11 @@ awaitable<std::pair<error_code, kv_entry>> next_entry(std::shared_ptr<watch_stat
       }
     }
     auto sub = w->sub;
-    auto [ec, msg] =
-        co_await async_receive_for(sub, ex, silence, boost::asio::as_tuple(use_awaitable));
+    auto [ec, msg] = co_await async_receive_for(sub, ex, silence_left(*w->activity, silence),
+                                                boost::asio::as_tuple(use_awaitable));
     if (w->stopped) break;
+    // Heartbeats came meanwhile: the consumer is alive, only idle.
+    if (ec == errc::timeout && silence_left(*w->activity, silence).count() > 0) continue;
     if (ec) {  // silence, or the subscription ended: rebuild from the resume point
       if (w->core->is_closed())
         co_return std::pair{make_error_code(errc::connection_closed), kv_entry{}};
@@ -125,10 +137,6 @@ awaitable<std::pair<error_code, kv_entry>> next_entry(std::shared_ptr<watch_stat
       w->sub->close();
       w->sub.reset();
       ++w->restarts;
-      continue;
-    }
-    if (msg.status == 100) {
-      if (!msg.reply.empty()) w->core->publish(msg.reply, {}, {}, {});
       continue;
     }
     auto meta = parse_ack_subject(msg.reply);
