@@ -3,7 +3,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "nats_asio/detail/exception_to_error.hpp"
 #include "nats_asio/detail/js_api.hpp"
@@ -40,7 +39,8 @@ void delete_consumer(watch_state& w) {
 }
 
 // Makes a fresh ordered consumer starting after the last delivered revision.
-// Returns the number of messages it has pending, or an error.
+// Returns the number of messages it has pending, or an error (then w->sub is
+// empty).
 awaitable<std::pair<error_code, std::uint64_t>> start_consumer(std::shared_ptr<watch_state> w) {
   if (w->sub) w->sub->close();
   w->sub.reset();
@@ -81,8 +81,8 @@ awaitable<std::pair<error_code, std::uint64_t>> start_consumer(std::shared_ptr<w
   co_return std::pair{error_code{}, consumer.info.num_pending};
 }
 
-// How much longer the consumer may stay silent before it counts as lost:
-// heartbeats are answered where they arrive, and only leave their time.
+// How much longer the consumer may stay silent before it counts as lost.
+// Heartbeats never reach the queue: they show only in the activity.
 std::chrono::milliseconds silence_left(const consumer_activity& activity,
                                        std::chrono::milliseconds silence) {
   const auto quiet = std::chrono::steady_clock::now() - activity.last();
@@ -100,14 +100,9 @@ awaitable<std::pair<error_code, kv_entry>> next_entry(std::shared_ptr<watch_stat
       if (ec) {
         if (w->core->is_closed())
           co_return std::pair{make_error_code(errc::connection_closed), kv_entry{}};
-        if (ec == errc::permission_denied) {  // retrying cannot help
-          if (w->sub) w->sub->close();
-          w->sub.reset();
+        if (ec == errc::permission_denied)  // retrying cannot help
           co_return std::pair{ec, kv_entry{}};
-        }
         // The server may be restarting: try again shortly.
-        if (w->sub) w->sub->close();
-        w->sub.reset();
         boost::asio::steady_timer pause(ex, std::chrono::milliseconds(250));
         co_await pause.async_wait(boost::asio::as_tuple(use_awaitable));
         continue;
