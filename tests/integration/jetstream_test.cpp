@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "nats_asio/connection.hpp"
+#include "nats_asio/detail/access.hpp"
+#include "nats_asio/detail/consumer_activity.hpp"
 #include "nats_server.hpp"
 #include "run_async.hpp"
 #include "test_connection.hpp"
@@ -567,4 +569,62 @@ TEST_CASE("a js_subscription whose queue overflowed reports the loss once, then 
     auto msg = co_await sub.async_receive(use_awaitable);
     CHECK(msg.payload() == "6");
   }());
+}
+
+TEST_CASE("a push consumer stalled on flow control resumes once a heartbeat says it is stalled") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(
+      ioc,
+      [&]() -> awaitable<void> {
+        auto conn = co_await connect_to(server);
+        nats_asio::jetstream js(conn);
+        auto sc = stream("FLOW", "flow.>");
+        sc.storage = nats_asio::storage_type::memory;
+        co_await js.async_ensure_stream(sc, use_awaitable);
+        // 4 MiB: more than the server sends before it waits for a flow
+        // control reply (at most 2 MiB at first).
+        constexpr int total = 64;
+        const std::string filler(64 * 1024, 'x');
+        for (int i = 1; i <= total; ++i)
+          co_await js.async_publish("flow.data", std::to_string(i) + "." + filler, use_awaitable);
+
+        // A subscriber that never answers takes the first window, and with it
+        // the flow control request. The heartbeat that follows an idle second
+        // names the reply the server still waits for: it is stalled.
+        auto silent = conn.subscribe("deliver.flow", {}, total);
+        nats_asio::consumer_config cc;
+        cc.durable_name = "stalled";
+        cc.deliver_subject = "deliver.flow";
+        cc.ack = nats_asio::ack_policy::none;
+        cc.flow_control = true;
+        cc.idle_heartbeat = 1s;
+        co_await js.async_ensure_consumer("FLOW", cc, use_awaitable);
+        int taken = 0;
+        bool flow_control_requested = false;
+        for (;;) {
+          auto m = co_await silent.async_receive(use_awaitable);
+          if (m.status == 0) {
+            REQUIRE(std::stoi(m.payload) == ++taken);
+          } else if (!m.reply.empty()) {
+            flow_control_requested = true;
+          } else if (m.header("Nats-Consumer-Stalled")) {
+            break;
+          }
+        }
+        REQUIRE(flow_control_requested);
+        REQUIRE(taken < total);
+        silent.unsubscribe();
+
+        // The flow control request went to the silent subscriber: only the
+        // answer to the stalled heartbeat lets the server go on.
+        auto sub = co_await js.async_subscribe("FLOW", cc, total, use_awaitable);
+        for (int expected = taken + 1; expected <= total; ++expected) {
+          auto m = co_await sub.async_receive(use_awaitable);
+          REQUIRE(std::stoi(m.payload()) == expected);
+        }
+        const auto& activity = nats_asio::detail::access::activity(sub);
+        CHECK(activity->stalls_answered.load() >= 1);
+      }(),
+      120s);
 }

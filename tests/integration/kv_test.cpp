@@ -12,6 +12,8 @@
 #include <optional>
 
 #include "nats_asio/connection.hpp"
+#include "nats_asio/detail/access.hpp"
+#include "nats_asio/detail/watch_state.hpp"
 #include "nats_asio/kv_bucket.hpp"
 #include "nats_server.hpp"
 #include "run_async.hpp"
@@ -287,4 +289,40 @@ TEST_CASE("kv watch waiting for updates leaves the io_context free") {
     // that leaves room for a loaded machine (or a sanitizer build).
     CHECK(worst < 200ms);
   }());
+}
+
+TEST_CASE("kv watch: values beyond the flow control window all arrive, in order, without restart") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(
+      ioc,
+      [&]() -> awaitable<void> {
+        auto conn = co_await connect_to(server);
+        nats_asio::jetstream js(conn);
+        auto kv = co_await bucket(js, "LARGE", 1);
+        // 4 MiB: more than the server sends before it waits for a flow
+        // control reply (at most 2 MiB at first).
+        constexpr int total = 64;
+        const std::string filler(64 * 1024, 'x');
+        for (int i = 1; i <= total; ++i)
+          co_await kv.async_put("key" + std::to_string(i), std::to_string(i) + "." + filler,
+                                use_awaitable);
+
+        nats_asio::watch_options wo;
+        wo.heartbeat = 1s;
+        auto watcher = co_await kv.async_watch(">", wo, use_awaitable);
+        auto first = co_await watcher.async_next(use_awaitable);
+        REQUIRE(first.key == "key1");
+        for (int expected = 2; expected <= total; ++expected) {
+          auto e = co_await watcher.async_next(use_awaitable);
+          REQUIRE(e.key == "key" + std::to_string(expected));
+          REQUIRE(std::stoi(e.value) == expected);
+        }
+        auto marker = co_await watcher.async_next(use_awaitable);
+        CHECK(marker.operation == kv_operation::initial_done);
+        CHECK(watcher.restarts() == 0);
+        const auto& state = nats_asio::detail::access::state(watcher);
+        CHECK(state->activity->flow_control_answered.load() >= 1);
+      }(),
+      120s);
 }

@@ -6,7 +6,7 @@
 #include "nats_asio/detail/access.hpp"
 #include "nats_asio/detail/consumer_activity.hpp"
 #include "nats_asio/detail/js_api.hpp"
-#include "nats_asio/detail/subscription_state.hpp"
+#include "nats_asio/detail/push_consumer.hpp"
 
 namespace nats_asio {
 
@@ -107,10 +107,12 @@ boost::asio::awaitable<std::pair<error_code, consumer_info>> create_consumer(
   co_return std::pair{error_code{}, consumer_info_from_json(created.body)};
 }
 
-// Commits (operation_state::commit) just before a create or update is sent.
+}  // namespace
+
 boost::asio::awaitable<std::pair<error_code, consumer_info>> ensure_consumer(
     std::shared_ptr<connection_core> core, std::string stream, consumer_config cfg,
     milliseconds timeout, std::shared_ptr<std::string> text, std::shared_ptr<operation_state> op) {
+  if (!op) op = std::make_shared<operation_state>();  // nobody follows its progress
   if (!cfg.durable_name.empty()) {
     auto found =
         co_await api_call(core, "CONSUMER.INFO." + stream + "." + cfg.durable_name, "", timeout);
@@ -142,7 +144,6 @@ boost::asio::awaitable<std::pair<error_code, consumer_info>> ensure_consumer(
   co_return std::pair{ec, std::move(info)};
 }
 
-}  // namespace
 }  // namespace detail
 
 jetstream::jetstream(const connection& conn, std::chrono::milliseconds api_timeout)
@@ -336,33 +337,15 @@ boost::asio::awaitable<std::pair<error_code, js_subscription>> subscribe_push(
   if (cfg.deliver_subject.empty()) cfg.deliver_subject = core->new_inbox();
 
   std::weak_ptr<detail::connection_core> weak = core;
-  auto convert = [weak, ex, activity](natsMsg* raw) -> std::optional<js_message> {
-    activity->touch();
-    message msg = detail::copy_message(raw);
-    if (msg.status == 100) {  // heartbeat or flow control: answered here, not delivered
-      auto core = weak.lock();
-      if (!core) return std::nullopt;
-      if (!msg.reply.empty())
-        core->publish(msg.reply, {}, {}, {});
-      else if (auto stalled = msg.header("Nats-Consumer-Stalled"))
-        core->publish(*stalled, {}, {}, {});
-      return std::nullopt;
-    }
+  auto deliver = [weak, ex](message msg) {
     auto meta = parse_ack_subject(msg.reply).value_or(js_metadata{});
     return js_message(std::move(msg), std::move(meta), weak, ex);
   };
-  error_code ec;
-  auto state = detail::subscription_state<js_message>::open(
-      core, cfg.deliver_subject, cfg.deliver_group, capacity, convert, ec);
+  auto [ec, consumer] = co_await detail::open_push_consumer<js_message>(
+      core, std::move(stream), std::move(cfg), capacity, activity, deliver, timeout, op);
   if (ec) co_return std::pair{ec, js_subscription{}};
-  auto [cec, info] = co_await detail::ensure_consumer(core, stream, cfg, timeout, nullptr, op);
-  if (cec || state->denied()) {
-    // A refused deliver subject usually shows by now (the server answers in
-    // order); if it shows later, async_receive reports it.
-    state->close();
-    co_return std::pair{cec ? cec : make_error_code(errc::permission_denied), js_subscription{}};
-  }
-  detail::access::attach(sub, std::move(state), std::move(activity), std::move(info), ephemeral);
+  detail::access::attach(sub, std::move(consumer.deliveries), std::move(activity),
+                         std::move(consumer.info), ephemeral);
   co_return std::pair{error_code{}, std::move(sub)};
 }
 

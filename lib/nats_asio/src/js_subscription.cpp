@@ -34,9 +34,7 @@ std::uint64_t js_subscription::dropped() const { return state_ ? state_->queue()
 std::uint64_t js_subscription::last_gap() const { return state_ ? state_->queue().last_gap() : 0; }
 
 std::chrono::steady_clock::time_point js_subscription::last_activity() const {
-  if (!activity_) return {};
-  return std::chrono::steady_clock::time_point(
-      std::chrono::steady_clock::duration(activity_->last_ns.load(std::memory_order_relaxed)));
+  return activity_ ? activity_->last() : std::chrono::steady_clock::time_point{};
 }
 
 void js_subscription::start_receive(const detail::completion_ptr<js_message>& c) {

@@ -3,10 +3,11 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/json/serialize.hpp>
 
+#include "nats_asio/detail/exception_to_error.hpp"
 #include "nats_asio/detail/js_api.hpp"
 #include "nats_asio/detail/kv_codec.hpp"
+#include "nats_asio/detail/push_consumer.hpp"
 #include "nats_asio/detail/watch_state.hpp"
 #include "nats_asio/js_message.hpp"
 
@@ -38,9 +39,11 @@ void delete_consumer(watch_state& w) {
 }
 
 // Makes a fresh ordered consumer starting after the last delivered revision.
-// Returns the number of messages it has pending, or an error.
+// Returns the number of messages it has pending, or an error (then w->sub is
+// empty).
 awaitable<std::pair<error_code, std::uint64_t>> start_consumer(std::shared_ptr<watch_state> w) {
   if (w->sub) w->sub->close();
+  w->sub.reset();
   delete_consumer(*w);
   consumer_config cfg;
   cfg.deliver_subject = w->core->new_inbox();
@@ -62,21 +65,29 @@ awaitable<std::pair<error_code, std::uint64_t>> start_consumer(std::shared_ptr<w
     cfg.deliver =
         w->options.include_history ? deliver_policy::all : deliver_policy::last_per_subject;
   }
-  error_code ec;
-  w->sub = subscription_state<message>::open(
-      w->core, cfg.deliver_subject, {}, w->options.capacity,
-      [](natsMsg* m) { return std::optional<message>(copy_message(m)); }, ec);
+  auto [ec, consumer] = co_await open_push_consumer<message>(
+      w->core, w->stream, std::move(cfg), w->options.capacity, w->activity,
+      [](message m) { return m; }, w->api_timeout);
   if (ec) co_return std::pair{ec, std::uint64_t{0}};
-  boost::json::object body;
-  body["stream_name"] = w->stream;
-  body["config"] = to_json(cfg);
-  auto r = co_await api_call(w->core, "CONSUMER.CREATE." + w->stream, boost::json::serialize(body),
-                             w->api_timeout);
-  if (r.error) co_return std::pair{r.error, std::uint64_t{0}};
-  auto info = consumer_info_from_json(r.body);
-  w->consumer_name = info.name;
+  if (w->stopped) {  // stop() came while the consumer was being made
+    consumer.deliveries->close();
+    delete_consumer_later(w->core, w->stream, consumer.info.name);
+    co_return std::pair{make_error_code(errc::subscription_closed), std::uint64_t{0}};
+  }
+  w->sub = std::move(consumer.deliveries);
+  w->consumer_name = consumer.info.name;
   w->expected_consumer_seq = 1;
-  co_return std::pair{error_code{}, info.num_pending};
+  w->activity->touch();  // a new consumer gets the full silence to show itself
+  co_return std::pair{error_code{}, consumer.info.num_pending};
+}
+
+// How much longer the consumer may stay silent before it counts as lost.
+// Heartbeats never reach the queue: they show only in the activity.
+std::chrono::milliseconds silence_left(const consumer_activity& activity,
+                                       std::chrono::milliseconds silence) {
+  const auto quiet = std::chrono::steady_clock::now() - activity.last();
+  const auto left = silence - std::chrono::duration_cast<std::chrono::milliseconds>(quiet);
+  return std::max(left, std::chrono::milliseconds(0));
 }
 
 awaitable<std::pair<error_code, kv_entry>> next_entry(std::shared_ptr<watch_state> w) {
@@ -89,14 +100,9 @@ awaitable<std::pair<error_code, kv_entry>> next_entry(std::shared_ptr<watch_stat
       if (ec) {
         if (w->core->is_closed())
           co_return std::pair{make_error_code(errc::connection_closed), kv_entry{}};
-        if (ec == errc::permission_denied) {  // retrying cannot help
-          if (w->sub) w->sub->close();
-          w->sub.reset();
+        if (ec == errc::permission_denied)  // retrying cannot help
           co_return std::pair{ec, kv_entry{}};
-        }
         // The server may be restarting: try again shortly.
-        if (w->sub) w->sub->close();
-        w->sub.reset();
         boost::asio::steady_timer pause(ex, std::chrono::milliseconds(250));
         co_await pause.async_wait(boost::asio::as_tuple(use_awaitable));
         continue;
@@ -110,9 +116,11 @@ awaitable<std::pair<error_code, kv_entry>> next_entry(std::shared_ptr<watch_stat
       }
     }
     auto sub = w->sub;
-    auto [ec, msg] =
-        co_await async_receive_for(sub, ex, silence, boost::asio::as_tuple(use_awaitable));
+    auto [ec, msg] = co_await async_receive_for(sub, ex, silence_left(*w->activity, silence),
+                                                boost::asio::as_tuple(use_awaitable));
     if (w->stopped) break;
+    // Heartbeats came meanwhile: the consumer is alive, only idle.
+    if (ec == errc::timeout && silence_left(*w->activity, silence).count() > 0) continue;
     if (ec) {  // silence, or the subscription ended: rebuild from the resume point
       if (w->core->is_closed())
         co_return std::pair{make_error_code(errc::connection_closed), kv_entry{}};
@@ -124,10 +132,6 @@ awaitable<std::pair<error_code, kv_entry>> next_entry(std::shared_ptr<watch_stat
       w->sub->close();
       w->sub.reset();
       ++w->restarts;
-      continue;
-    }
-    if (msg.status == 100) {
-      if (!msg.reply.empty()) w->core->publish(msg.reply, {}, {}, {});
       continue;
     }
     auto meta = parse_ack_subject(msg.reply);
@@ -214,18 +218,19 @@ void kv_watcher::start_next(const detail::completion_ptr<kv_entry>& c) {
   w->waiter = c;
   if (w->busy) return;
   w->busy = true;
-  boost::asio::co_spawn(executor_, detail::next_entry(w),
-                        [w](std::exception_ptr e, std::pair<error_code, kv_entry> r) {
-                          w->busy = false;
-                          auto waiter = std::move(w->waiter);
-                          const error_code ec = e ? make_error_code(errc::bad_response) : r.first;
-                          if (waiter && !waiter->done()) {
-                            waiter->complete(ec, ec ? kv_entry{} : std::move(r.second));
-                          } else if (!ec) {
-                            // Nobody waits any more: keep it, ahead of a marker that may follow.
-                            w->held.push_front(std::move(r.second));
-                          }
-                        });
+  boost::asio::co_spawn(
+      executor_, detail::next_entry(w),
+      [w, ex = executor_](std::exception_ptr e, std::pair<error_code, kv_entry> r) {
+        w->busy = false;
+        auto waiter = std::move(w->waiter);
+        const error_code ec = e ? detail::exception_to_error(e, ex) : r.first;
+        if (waiter && !waiter->done()) {
+          waiter->complete(ec, ec ? kv_entry{} : std::move(r.second));
+        } else if (!ec) {
+          // Nobody waits any more: keep it, ahead of a marker that may follow.
+          w->held.push_front(std::move(r.second));
+        }
+      });
 }
 
 }  // namespace nats_asio

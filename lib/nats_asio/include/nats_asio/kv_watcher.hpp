@@ -13,8 +13,9 @@
 namespace nats_asio {
 
 namespace detail {
+struct access;
 struct watch_state;
-}
+}  // namespace detail
 
 struct watch_options {
   bool include_history = false;  // every stored revision, not just the latest per key
@@ -67,6 +68,7 @@ class kv_watcher {
   std::uint64_t restarts() const;
 
  private:
+  friend struct detail::access;
   void start_next(const detail::completion_ptr<kv_entry>& c);
 
   executor_type executor_;

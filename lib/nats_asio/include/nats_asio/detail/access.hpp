@@ -8,6 +8,7 @@
 #include "nats_asio/connection.hpp"
 #include "nats_asio/jetstream.hpp"
 #include "nats_asio/js_subscription.hpp"
+#include "nats_asio/kv_watcher.hpp"
 #include "nats_asio/subscription.hpp"
 
 namespace nats_asio::detail {
@@ -31,6 +32,14 @@ struct access {
                      std::shared_ptr<consumer_activity> activity, consumer_info info,
                      bool ephemeral) {
     sub.attach(std::move(state), std::move(activity), std::move(info), ephemeral);
+  }
+
+  // What a push consumer heard and answered, for tests.
+  static const std::shared_ptr<consumer_activity>& activity(const js_subscription& sub) noexcept {
+    return sub.activity_;
+  }
+  static const std::shared_ptr<watch_state>& state(const kv_watcher& watcher) noexcept {
+    return watcher.state_;
   }
 };
 

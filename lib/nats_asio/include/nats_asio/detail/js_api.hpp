@@ -47,4 +47,12 @@ boost::asio::awaitable<api_response> api_call(std::shared_ptr<connection_core> c
                                               std::string api, std::string body,
                                               std::chrono::milliseconds timeout);
 
+// Makes the consumer `cfg` describes on `stream`, or finds the durable one of
+// that name and updates it to `cfg`; the server's text goes to `*text` if set.
+// Commits `op` (if set) just before a create or update is sent.
+boost::asio::awaitable<std::pair<error_code, consumer_info>> ensure_consumer(
+    std::shared_ptr<connection_core> core, std::string stream, consumer_config cfg,
+    std::chrono::milliseconds timeout, std::shared_ptr<std::string> text,
+    std::shared_ptr<operation_state> op);
+
 }  // namespace nats_asio::detail

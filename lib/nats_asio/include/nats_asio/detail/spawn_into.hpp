@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "nats_asio/detail/completion.hpp"
+#include "nats_asio/detail/exception_to_error.hpp"
 
 namespace nats_asio::detail {
 
@@ -61,23 +62,23 @@ void spawn_linked(boost::asio::any_io_executor ex, boost::asio::awaitable<Result
           }));
 }
 
-// Runs an internal coroutine producing (error_code, T) and finishes `c` with it.
+// Runs an internal coroutine producing (error_code, T) and finishes `c` with
+// it; an exception it lets out is mapped by exception_to_error.
 template <typename T>
 void spawn_into(boost::asio::any_io_executor ex,
                 boost::asio::awaitable<std::pair<error_code, T>> work, completion_ptr<T> c) {
-  spawn_linked(std::move(ex), std::move(work), *c,
-               [c](std::exception_ptr e, std::pair<error_code, T> r) {
-                 if (e)
-                   c->fail(errc::bad_response);
-                 else
-                   c->complete(r.first, std::move(r.second));
-               });
+  spawn_linked(ex, std::move(work), *c, [c, ex](std::exception_ptr e, std::pair<error_code, T> r) {
+    if (e)
+      c->fail(exception_to_error(e, ex));
+    else
+      c->complete(r.first, std::move(r.second));
+  });
 }
 
 inline void spawn_into(boost::asio::any_io_executor ex, boost::asio::awaitable<error_code> work,
                        completion_ptr<> c) {
-  spawn_linked(std::move(ex), std::move(work), *c, [c](std::exception_ptr e, error_code ec) {
-    c->complete(e ? make_error_code(errc::bad_response) : ec);
+  spawn_linked(ex, std::move(work), *c, [c, ex](std::exception_ptr e, error_code ec) {
+    c->complete(e ? exception_to_error(e, ex) : ec);
   });
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "nats_asio/detail/connection_core.hpp"
+#include "nats_asio/detail/consumer_activity.hpp"
 #include "nats_asio/detail/subscription_state.hpp"
 #include "nats_asio/kv_entry.hpp"
 #include "nats_asio/kv_watcher.hpp"
@@ -24,6 +25,8 @@ struct watch_state {
   std::chrono::milliseconds api_timeout{5000};
 
   std::shared_ptr<subscription_state<message>> sub;  // current consumer's deliveries
+  // Heard from any of its consumers; heartbeats show here, not in `sub`.
+  std::shared_ptr<consumer_activity> activity = std::make_shared<consumer_activity>();
   std::string consumer_name;
   std::uint64_t expected_consumer_seq = 1;
   std::uint64_t next_stream_seq = 0;  // resume point; 0 before the first delivery
