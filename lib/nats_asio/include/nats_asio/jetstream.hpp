@@ -2,7 +2,10 @@
 // consumer provisioning, push consumers.
 //
 // Every operation here is built from non-blocking pieces (publish + the
-// connection's reply multiplexer), so none of them ties up a thread.
+// connection's reply multiplexer), so none of them ties up a thread. Each
+// API call waits up to api_timeout() for its answer. Executors,
+// cancellation, "API errors", lifetimes and thread safety: README,
+// "Asynchronous operations"; the comments below add what is particular.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -52,22 +55,27 @@ class jetstream {
  public:
   using executor_type = boost::asio::any_io_executor;
 
-  // `conn` must be connected and must outlive nothing: the jetstream object
+  // `conn` must be connected (otherwise every operation fails with
+  // errc::not_connected) and must outlive nothing: the jetstream object
   // keeps the connection's state alive on its own.
   explicit jetstream(const connection& conn,
                      std::chrono::milliseconds api_timeout = std::chrono::seconds(5));
 
   executor_type get_executor() const noexcept { return executor_; }
 
-  // Publishes and waits for the stream's acknowledgment. Signature:
+  // Publishes and waits for the stream's acknowledgment. Handler:
   // void(error_code, pub_ack). Waits first for a slot in the connection's
-  // in-flight window (connect_options::max_pending_publishes). Errors:
+  // in-flight window (connect_options::max_pending_publishes), then up to
+  // options.timeout (zero: no limit) for the acknowledgment. Errors:
   // errc::no_responders (no stream on the subject), errc::timeout,
-  // errc::permission_denied (the server refused the subject), or a
-  // jetstream_category code (e.g. js_err::wrong_last_sequence).
-  // Cancellation: completes at once with operation_aborted. Cancelled while
-  // waiting for a slot, nothing was sent; after that the message may still be
-  // stored (publish again with the same msg_id to be sure).
+  // errc::permission_denied (the server refused the subject), a
+  // jetstream_category code (e.g. js_err::wrong_last_sequence when an
+  // expected_* check fails), and the other API errors. Subject, payload,
+  // headers and options are copied.
+  // Cancellation: terminal, partial: may still happen: the message is stored
+  // (publish again with the same msg_id: the stream drops the repeat within
+  // its duplicate window). total: only while waiting for a slot of the
+  // window (nothing was sent); ignored after that.
   //
   // Overloads without headers or options exist so that callers need no
   // braced temporaries inside co_await: g++ 12 may destroy those twice.
@@ -93,14 +101,19 @@ class jetstream {
         token, std::string(subject), std::string(payload), headers, options);
   }
 
-  // Creates the stream, or updates it to `config`. Signature:
-  // void(error_code, stream_info). errc::stream_incompatible when the
-  // existing stream cannot be changed to match (retention, storage, ...);
-  // `diag` then says which fields differ and what the server said.
+  // Creates the stream, or updates it to `config`. Handler:
+  // void(error_code, stream_info). Errors: errc::stream_incompatible when
+  // the existing stream differs and the update fails for any reason but a
+  // permission refusal (retention, storage, ...; a timeout too); `diag` then
+  // says which fields differ and what the server said.
   // errc::permission_denied when this user may not make the API call that
-  // was needed (info, create or update); `diag` names its subject. `diag`
-  // must stay valid until the handler runs. Cancellation: completes at once
-  // with operation_aborted; provisioning may still finish in the background.
+  // was needed (info, create or update); `diag` names its subject. The
+  // create's err_code (e.g. js_err::stream_subjects_overlap), other API
+  // errors. `diag` must stay valid until the handler runs; `config` is
+  // copied. The overload without `diag` is the same without the text.
+  // Cancellation: terminal, partial: may still happen: the stream is created
+  // or updated. total: only while the existing stream is being looked up
+  // (before the create or update request is sent); ignored after that.
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   auto async_ensure_stream(const stream_config& config, diagnostics& diag, Token&& token = {}) {
     return boost::asio::async_initiate<Token, void(error_code, stream_info)>(
@@ -120,7 +133,9 @@ class jetstream {
         token, config);
   }
 
-  // Signature: void(error_code, stream_info); js_err::stream_not_found if absent.
+  // The stream's configuration and state. Handler: void(error_code,
+  // stream_info). Errors: js_err::stream_not_found, other API errors.
+  // Cancellation: terminal, partial, total (read-only).
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   auto async_stream_info(std::string_view name, Token&& token = {}) {
     return boost::asio::async_initiate<Token, void(error_code, stream_info)>(
@@ -131,7 +146,10 @@ class jetstream {
         token, std::string(name));
   }
 
-  // Signature: void(error_code).
+  // Deletes the stream with its messages. Handler: void(error_code).
+  // Errors: js_err::stream_not_found, other API errors.
+  // Cancellation: terminal, partial: may still happen: the delete. total:
+  // ignored.
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   auto async_delete_stream(std::string_view name, Token&& token = {}) {
     return boost::asio::async_initiate<Token, void(error_code)>(
@@ -143,8 +161,16 @@ class jetstream {
   }
 
   // Creates the consumer or updates it to `config` (durable), or creates an
-  // ephemeral one. Signature: void(error_code, consumer_info). Same
-  // diagnostics and cancellation rules as async_ensure_stream.
+  // ephemeral one (no durable_name). Handler: void(error_code,
+  // consumer_info). Errors: errc::consumer_incompatible when the existing
+  // durable differs (deliver_subject included) and the update fails, as for
+  // async_ensure_stream; errc::permission_denied; js_err::stream_not_found,
+  // js_err::consumer_filter_not_unique, js_err::maximum_consumers_reached
+  // and other API errors. `diag` as for async_ensure_stream; `stream` and
+  // `config` are copied.
+  // Cancellation: terminal, partial: may still happen: the consumer is
+  // created or updated. total: only before the create or update request is
+  // sent (while a durable is being looked up); ignored after that.
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   auto async_ensure_consumer(std::string_view stream, const consumer_config& config,
                              diagnostics& diag, Token&& token = {}) {
@@ -166,7 +192,10 @@ class jetstream {
         token, std::string(stream), config);
   }
 
-  // Signature: void(error_code, consumer_info); js_err::consumer_not_found if absent.
+  // The consumer's configuration and state. Handler: void(error_code,
+  // consumer_info). Errors: js_err::consumer_not_found,
+  // js_err::stream_not_found, other API errors.
+  // Cancellation: terminal, partial, total (read-only).
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   auto async_consumer_info(std::string_view stream, std::string_view name, Token&& token = {}) {
     return boost::asio::async_initiate<Token, void(error_code, consumer_info)>(
@@ -177,7 +206,10 @@ class jetstream {
         token, std::string(stream), std::string(name));
   }
 
-  // Signature: void(error_code).
+  // Deletes the consumer. Handler: void(error_code). Errors:
+  // js_err::consumer_not_found, js_err::stream_not_found, other API errors.
+  // Cancellation: terminal, partial: may still happen: the delete. total:
+  // ignored.
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   auto async_delete_consumer(std::string_view stream, std::string_view name, Token&& token = {}) {
     return boost::asio::async_initiate<Token, void(error_code)>(
@@ -189,9 +221,10 @@ class jetstream {
   }
 
   // Every consumer of `stream` ($JS.API.CONSUMER.LIST, page after page).
-  // Signature: void(error_code, std::vector<consumer_info>). Errors:
-  // js_err::stream_not_found, errc::timeout, errc::permission_denied.
-  // Cancellation: completes at once with operation_aborted.
+  // Handler: void(error_code, std::vector<consumer_info>). Errors:
+  // js_err::stream_not_found, errc::timeout, errc::permission_denied, other
+  // API errors (api_timeout() applies to each page).
+  // Cancellation: terminal, partial, total (read-only).
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   auto async_list_consumers(std::string_view stream, Token&& token = {}) {
     return boost::asio::async_initiate<Token, void(error_code, std::vector<consumer_info>)>(
@@ -203,12 +236,13 @@ class jetstream {
         token, std::string(stream));
   }
 
-  // The message stored at `sequence` in `stream`. Signature:
+  // The message stored at `sequence` in `stream`. Handler:
   // void(error_code, stored_message). Errors: js_err::message_not_found (never
   // stored, deleted, expired, or consumed from a work-queue stream),
-  // js_err::stream_not_found, errc::timeout, errc::permission_denied. Asks
-  // the stream's leader ($JS.API.STREAM.MSG.GET), so the stream need not
-  // allow direct gets. Cancellation: completes at once with operation_aborted.
+  // js_err::stream_not_found, errc::timeout, errc::permission_denied,
+  // errc::bad_response (payload or headers not base64), other API errors.
+  // Asks the stream's leader ($JS.API.STREAM.MSG.GET), so the stream need
+  // not allow direct gets. Cancellation: terminal, partial, total (read-only).
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   auto async_get_message(std::string_view stream, std::uint64_t sequence, Token&& token = {}) {
     return boost::asio::async_initiate<Token, void(error_code, stored_message)>(
@@ -220,7 +254,7 @@ class jetstream {
   }
 
   // The last message stored on `subject` (wildcards allowed) in `stream`.
-  // Same signature, errors and cancellation as async_get_message;
+  // Same handler, errors and cancellation as async_get_message;
   // js_err::message_not_found when none is stored.
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   auto async_get_last_message(std::string_view stream, std::string_view subject,
@@ -233,15 +267,20 @@ class jetstream {
         token, std::string(stream), std::string(subject));
   }
 
-  // Ensures a push consumer and subscribes to its deliver subject.
-  // Signature: void(error_code, js_subscription). A durable that exists
-  // keeps its deliver subject; otherwise a fresh inbox is used (under
-  // connect_options::inbox_prefix). A refused deliver subject fails with
-  // errc::permission_denied here or, if the server's answer comes later, in
-  // async_receive. At most `capacity` (default_subscribe_capacity) messages
-  // wait in the subscription; js_subscription::async_receive says what a full
-  // queue means. Cancellation: completes at once with operation_aborted; a
-  // subscription made later is closed.
+  // Ensures a push consumer (as async_ensure_consumer) and subscribes to its
+  // deliver subject. Handler: void(error_code, js_subscription). A durable
+  // that exists keeps its deliver subject; otherwise a fresh inbox is used
+  // (under connect_options::inbox_prefix). At most `capacity`
+  // (default_subscribe_capacity) messages wait in the subscription;
+  // js_subscription::async_receive says what a full queue means. Errors:
+  // errc::permission_denied for a refused deliver subject, here or, if the
+  // server's answer comes later, in async_receive; those of
+  // async_ensure_consumer; a nats.c status if nats.c cannot subscribe.
+  // `stream` and `config` are copied.
+  // Cancellation: terminal, partial: may still happen: the consumer is
+  // created (an ephemeral one is removed by the server after its inactive
+  // threshold, a durable one stays). total: only before the consumer create
+  // request is sent; ignored after that.
   static constexpr std::size_t default_subscribe_capacity = 4096;
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   requires(!std::is_convertible_v<Token, std::size_t>) auto async_subscribe(

@@ -1,4 +1,6 @@
 // A message delivered by a JetStream push consumer, with its ack operations.
+// Executors, cancellation, lifetimes, thread safety: README, "Asynchronous
+// operations".
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -53,10 +55,17 @@ class js_message {
   const js_metadata& metadata() const noexcept { return meta_; }
   executor_type get_executor() const noexcept { return executor_; }
 
-  // Each operation below is confirmed by the server: signature void(error_code),
-  // errc::timeout if the server does not confirm within `timeout`.
-  // Cancellation: completes at once with operation_aborted; the ack itself
-  // may still reach the server.
+  // Each operation below is sent by the initiating call, as a request the
+  // server answers once it has processed it (a double ack). Handler:
+  // void(error_code); the executor by default is the subscription's.
+  // Errors: errc::timeout (no confirmation within confirm_timeout);
+  // errc::connection_closed (the connection is gone or closed);
+  // errc::invalid_argument (the message has no reply subject to ack to);
+  // errc::no_responders (nothing takes the ack, e.g. the consumer was
+  // deleted); errc::permission_denied; a nats.c status. The message may be
+  // destroyed once the call returns.
+  // Cancellation: terminal, partial: stop waiting for the confirmation; the
+  // ack was sent and may still take effect. total: ignored.
 
   // Processed: the server will not deliver it again.
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
@@ -85,6 +94,7 @@ class js_message {
   }
 
   // Unconfirmed ack: buffered and sent without waiting for the server.
+  // Errors: errc::connection_closed, errc::invalid_argument, a nats.c status.
   error_code ack();
 
   static constexpr std::chrono::milliseconds confirm_timeout{5000};

@@ -1,4 +1,6 @@
 // A push consumer bound to its deliver subject; messages pulled with async_receive.
+// Executors, cancellation, lifetimes, thread safety: README, "Asynchronous
+// operations".
 #pragma once
 
 #include <atomic>
@@ -30,7 +32,8 @@ class js_subscription {
   js_subscription() = default;
   explicit js_subscription(executor_type ex) : executor_(std::move(ex)) {}
   // Unsubscribes. A durable consumer stays on the server (unacked messages
-  // are redelivered to the next subscriber); an ephemeral one is deleted.
+  // are redelivered to the next subscriber); an ephemeral one is deleted. A
+  // pending receive completes with errc::subscription_closed.
   ~js_subscription();
   js_subscription(js_subscription&&) noexcept = default;
   js_subscription& operator=(js_subscription&&) noexcept;
@@ -39,7 +42,7 @@ class js_subscription {
   bool is_open() const noexcept { return state_ != nullptr; }
   const consumer_info& info() const noexcept { return info_; }
 
-  // Next message. Signature: void(error_code, js_message). Heartbeats and
+  // Next message. Handler: void(error_code, js_message). Heartbeats and
   // flow control are answered internally and never delivered.
   //
   // Errors:
@@ -49,11 +52,11 @@ class js_subscription {
   //   Reported once, at the place of the dropped messages: last_gap() tells
   //   how many; the next receive continues with the message after them.
   //   Not final.
-  // - errc::subscription_closed: unsubscribed or the connection closed
-  //   (queued messages are delivered first). Final.
+  // - errc::subscription_closed: unsubscribed, destroyed, or the connection
+  //   closed (queued messages are delivered first). Final.
   // - errc::permission_denied: the server refused the deliver subject. Final.
   //
-  // Cancellation: completes at once with operation_aborted, consuming nothing.
+  // Cancellation: terminal, partial, total: nothing is consumed.
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   auto async_receive(Token&& token = {}) {
     return boost::asio::async_initiate<Token, void(error_code, js_message)>(
@@ -64,6 +67,7 @@ class js_subscription {
         token);
   }
 
+  // As the destructor; idempotent.
   void unsubscribe();
   // Messages dropped because the receive queue was full, in total.
   std::uint64_t dropped() const;

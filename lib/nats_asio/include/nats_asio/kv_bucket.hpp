@@ -1,5 +1,8 @@
 // A JetStream key-value bucket. Reads are direct gets, writes are JetStream
 // publishes, watches are ordered push consumers: nothing blocks a thread.
+// Executors (by default the jetstream's), cancellation, "request errors",
+// lifetimes and thread safety: README, "Asynchronous operations"; the
+// comments below add what is particular. Keys and values are copied.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -28,6 +31,8 @@ class kv_bucket {
  public:
   using executor_type = boost::asio::any_io_executor;
 
+  // A placeholder to assign a bucket to: it has no executor, and its
+  // operations must not be called.
   kv_bucket() = default;
   kv_bucket(jetstream js, std::string name) : js_(std::move(js)), name_(std::move(name)) {}
 
@@ -38,16 +43,23 @@ class kv_bucket {
     return "$KV." + name_ + "." + std::string(key);
   }
 
-  // Latest value. Signature: void(error_code, kv_entry); errc::key_not_found
-  // when absent or deleted. Cancellation: operation_aborted, late reply dropped.
+  // Latest value. Handler: void(error_code, kv_entry). Errors:
+  // errc::key_not_found (absent, deleted or purged), errc::invalid_argument
+  // (malformed key), errc::bad_response, and the request errors (waits up
+  // to the jetstream's api_timeout()).
+  // Cancellation: terminal, partial, total (read-only).
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   auto async_get(std::string_view key, Token&& token = {}) {
     return initiate<kv_entry>(std::forward<Token>(token),
                               [this, k = std::string(key)](auto c) { start_get(k, c); });
   }
 
-  // Stores a value. Signature: void(error_code, std::uint64_t revision).
-  // Cancellation as for jetstream::async_publish.
+  // Stores a value. Handler: void(error_code, std::uint64_t revision).
+  // Errors: errc::invalid_argument (malformed key), and those of
+  // jetstream::async_publish (e.g. the server's err_code for a value over
+  // max_value_size).
+  // Cancellation: terminal, partial: may still happen: the value is stored.
+  // total: ignored.
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   auto async_put(std::string_view key, std::string_view value, Token&& token = {}) {
     return initiate<std::uint64_t>(
@@ -55,8 +67,10 @@ class kv_bucket {
         [this, k = std::string(key), v = std::string(value)](auto c) { start_put(k, v, c); });
   }
 
-  // Stores a value only if the key has none (a deleted key counts as none).
-  // Signature: void(error_code, std::uint64_t revision); errc::key_exists otherwise.
+  // Stores a value only if the key has none (a deleted or purged key counts
+  // as none; the key is then read before the write). Handler:
+  // void(error_code, std::uint64_t revision). Errors: errc::key_exists
+  // otherwise, and those of async_put. Cancellation as for async_put.
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   auto async_create(std::string_view key, std::string_view value, Token&& token = {}) {
     return initiate<std::uint64_t>(
@@ -64,8 +78,9 @@ class kv_bucket {
         [this, k = std::string(key), v = std::string(value)](auto c) { start_create(k, v, c); });
   }
 
-  // Compare-and-set. Signature: void(error_code, std::uint64_t revision);
-  // errc::wrong_last_revision when the key's revision is not `expected`.
+  // Compare-and-set. Handler: void(error_code, std::uint64_t revision).
+  // Errors: errc::wrong_last_revision when the key's revision is not
+  // `expected`, and those of async_put. Cancellation as for async_put.
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   auto async_update(std::string_view key, std::string_view value, std::uint64_t expected,
                     Token&& token = {}) {
@@ -74,22 +89,30 @@ class kv_bucket {
                                     expected](auto c) { start_update(k, v, expected, c); });
   }
 
-  // Deletes (writes a delete marker). Signature: void(error_code, std::uint64_t revision).
+  // Deletes (writes a delete marker, even for an absent key). Handler:
+  // void(error_code, std::uint64_t revision), the marker's. Errors and
+  // cancellation as for async_put.
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   auto async_erase(std::string_view key, Token&& token = {}) {
     return initiate<std::uint64_t>(std::forward<Token>(token),
                                    [this, k = std::string(key)](auto c) { start_erase(k, c); });
   }
 
-  // Every key with a value. Signature: void(error_code, std::vector<std::string>).
+  // Every key with a value (a headers-only watch of the whole bucket).
+  // Handler: void(error_code, std::vector<std::string>). Errors: those of
+  // kv_watcher::async_next.
+  // Cancellation: terminal, partial, total (read-only).
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   auto async_keys(Token&& token = {}) {
     return initiate<std::vector<std::string>>(std::forward<Token>(token),
                                               [this](auto c) { start_keys(c); });
   }
 
-  // Watches keys matching `pattern` ("*" and ">" wildcards). Signature:
-  // void(error_code, kv_watcher). Cancellation: operation_aborted.
+  // Watches keys matching `pattern` ("*" and ">" wildcards). Handler:
+  // void(error_code, kv_watcher). Contacts no server: the watcher's first
+  // async_next makes its consumer and reports what fails. Errors:
+  // errc::invalid_argument (empty pattern). `pattern` and `options` are
+  // copied. Cancellation: terminal, partial, total (nothing happened yet).
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   auto async_watch(std::string_view pattern, Token&& token = {}) {
     return async_watch(pattern, watch_options(), std::forward<Token>(token));
@@ -129,13 +152,22 @@ class kv_bucket {
 };
 
 // Opens the bucket, creating it (or updating its settings) as `config` says.
-// Signature: void(error_code, kv_bucket). `diag` as in async_ensure_stream.
+// Handler: void(error_code, kv_bucket), on `js`'s executor by default.
+// Errors: errc::invalid_argument (bucket name not [-_A-Za-z0-9]+, history
+// not 1..64; `diag` says which), and those of jetstream::async_ensure_stream.
+// `diag` must stay valid until the handler runs; `config` and `js` are
+// copied (`js` need only exist at initiation).
+// Cancellation as for jetstream::async_ensure_stream.
 template <typename Token = boost::asio::default_completion_token_t<jetstream::executor_type>>
 auto async_create_key_value(jetstream& js, const kv_config& config, diagnostics& diag,
                             Token&& token = {});
 
-// Opens an existing bucket. Signature: void(error_code, kv_bucket);
-// errc::bucket_not_found when there is none.
+// Opens an existing bucket. Handler: void(error_code, kv_bucket), on `js`'s
+// executor by default. Errors: errc::bucket_not_found when there is none;
+// errc::invalid_argument (malformed name, or a stream that does not allow
+// direct gets, so not a bucket); the API errors of
+// jetstream::async_stream_info. `js` need only exist at initiation.
+// Cancellation: terminal, partial, total (read-only).
 template <typename Token = boost::asio::default_completion_token_t<jetstream::executor_type>>
 auto async_open_key_value(jetstream& js, std::string_view bucket, Token&& token = {});
 

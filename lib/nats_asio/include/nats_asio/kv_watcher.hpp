@@ -1,4 +1,6 @@
 // A stream of key-value changes: first the current values, then every update.
+// Executors, cancellation, lifetimes, thread safety: README, "Asynchronous
+// operations".
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -36,23 +38,27 @@ class kv_watcher {
   kv_watcher() = default;
   explicit kv_watcher(executor_type ex, std::shared_ptr<detail::watch_state> state)
       : executor_(std::move(ex)), state_(std::move(state)) {}
-  // Stops watching; a pending async_next completes with subscription_closed.
+  // Stops watching (and deletes its consumer); a pending async_next
+  // completes with errc::subscription_closed.
   ~kv_watcher();
   kv_watcher(kv_watcher&&) noexcept = default;
   kv_watcher& operator=(kv_watcher&&) noexcept;
 
   executor_type get_executor() const noexcept { return executor_; }
 
-  // Next change. Signature: void(error_code, kv_entry). Once the values
+  // Next change. Handler: void(error_code, kv_entry). Once the values
   // present at the start are delivered, one entry with operation
   // kv_operation::initial_done follows (at once for an empty bucket). Survives
   // reconnects and server restarts: no revision is skipped or repeated.
-  // errc::permission_denied, without retrying, when the server refuses the
-  // watch's consumer or deliver subject. One call at a time: a call made
-  // while another is pending completes at once with
+  // Errors: errc::permission_denied, without retrying, when the server
+  // refuses the watch's consumer or deliver subject (final);
+  // errc::connection_closed (final); errc::subscription_closed after stop()
+  // or destruction (final). Other failures to make the consumer (timeouts,
+  // a server restarting, ...) are retried every 250 ms. One call at a time:
+  // a call made while another is pending completes at once with
   // errc::operation_in_progress and leaves the pending one as it was.
-  // Cancellation: completes at once with operation_aborted; an entry the
-  // watcher had already taken is kept for the next call.
+  // Cancellation: terminal, partial, total: nothing is consumed; an entry
+  // the watcher had already taken is kept for the next call.
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   auto async_next(Token&& token = {}) {
     return boost::asio::async_initiate<Token, void(error_code, kv_entry)>(

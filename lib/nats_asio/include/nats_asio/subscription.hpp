@@ -1,4 +1,6 @@
 // A core NATS subscription; messages are pulled with async_receive.
+// Executors, cancellation, lifetimes, thread safety: README, "Asynchronous
+// operations".
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -26,7 +28,7 @@ class subscription {
 
   explicit subscription(executor_type ex) : executor_(std::move(ex)) {}
   // Unsubscribes. Safe with a receive pending: it completes with
-  // errc::subscription_closed (or operation_aborted) on its executor.
+  // errc::subscription_closed on its executor.
   ~subscription();
   subscription(subscription&&) noexcept = default;
   subscription& operator=(subscription&&) noexcept;
@@ -34,19 +36,19 @@ class subscription {
   executor_type get_executor() const noexcept { return executor_; }
   bool is_open() const noexcept { return state_ != nullptr; }
 
-  // Next message. Signature: void(error_code, message).
+  // Next message. Handler: void(error_code, message).
   //
   // Errors:
   // - errc::queue_overflow: messages arrived while the receive queue was full
   //   and were dropped. Reported once, at the place of the lost messages:
   //   last_gap() tells how many were lost there; the next receive continues
   //   with the message after them. Not final.
-  // - errc::subscription_closed: unsubscribed or the connection closed
-  //   (queued messages are delivered first). Final.
+  // - errc::subscription_closed: unsubscribed, destroyed, never opened, or
+  //   the connection closed (queued messages are delivered first). Final.
   // - errc::permission_denied: the server refused the subject. Final.
   //
-  // Cancellation: completes at once with operation_aborted; no message (and
-  // no overflow report) is consumed by a cancelled receive.
+  // Cancellation: terminal, partial, total: no message (and no overflow
+  // report) is consumed by a cancelled receive.
   template <typename Token = boost::asio::default_completion_token_t<executor_type>>
   auto async_receive(Token&& token = {}) {
     return boost::asio::async_initiate<Token, void(error_code, message)>(
@@ -57,6 +59,7 @@ class subscription {
         token);
   }
 
+  // Idempotent; a pending receive completes with errc::subscription_closed.
   void unsubscribe();
   // Messages dropped because the receive queue was full, in total.
   std::uint64_t dropped() const;
