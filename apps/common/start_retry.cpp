@@ -79,7 +79,8 @@ double start_jitter() {
 
 std::string start_retry::gave_up_note() const {
   if (!gave_up_) return "";
-  return " (gave up after " + iot::format_duration(timeout_) + " of retries; --start-timeout)";
+  return " (gave up after " + iot::format_duration(timeout_) + " of retries" +
+         (limit_name_.empty() ? "" : "; " + limit_name_) + ")";
 }
 
 void start_retry::waiting(const std::string& step, const boost::system::error_code& ec,
@@ -89,7 +90,7 @@ void start_retry::waiting(const std::string& step, const boost::system::error_co
   if (schedule.failures() == 1)
     log_.at(level_, "waiting for " + step + ": " + describe_start_failure(ec) +
                         "; retrying for up to " + iot::format_duration(timeout_) +
-                        " (--start-timeout)");
+                        (limit_name_.empty() ? "" : " (" + limit_name_ + ")"));
   else
     log_.at(level_, "still waiting for " + step + " after " + seconds(elapsed) + ": " +
                         describe_start_failure(ec));

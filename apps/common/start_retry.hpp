@@ -110,6 +110,8 @@ class start_retry {
   // " (gave up after 1m of retries; --start-timeout)" when the last run()
   // ended because its time was up, else "".
   std::string gave_up_note() const;
+  // The setting the log and the note name as the limit ("" for none).
+  void name_limit(std::string setting) { limit_name_ = std::move(setting); }
   std::chrono::milliseconds timeout() const { return timeout_; }
 
  private:
@@ -122,6 +124,7 @@ class start_retry {
   log_level level_;
   const bool& stopping_;
   boost::asio::steady_timer& pause_;
+  std::string limit_name_ = "--start-timeout";
   bool gave_up_ = false;
 };
 

@@ -110,6 +110,7 @@ struct loop_run {
   bool forever = false;
   std::chrono::milliseconds timeout = 10s;
   bool stopping = false;
+  std::optional<std::string> limit;  // the setting named as the limit
   int attempts = 0;
   boost::system::error_code result;
   std::string note;
@@ -119,6 +120,7 @@ struct loop_run {
     asio::steady_timer pause(ioc);
     apps::logger log("test", apps::log_level::info);
     apps::start_retry retry(timeout, log, apps::log_level::info, stopping, pause);
+    if (limit) retry.name_limit(*limit);
     auto attempt = [&]() -> asio::awaitable<std::tuple<boost::system::error_code, int>> {
       co_await asio::post(ioc, asio::use_awaitable);
       const auto i = static_cast<std::size_t>(attempts++);
@@ -168,6 +170,10 @@ TEST_CASE("the loop gives up when its time is up, and says so") {
   CHECK(r.result == errc::timeout);
   CHECK(r.attempts > 1);
   CHECK(r.note == " (gave up after 300ms of retries; --start-timeout)");
+  r.limit = "--timeout";
+  r.attempts = 0;
+  r.run();
+  CHECK(r.note == " (gave up after 300ms of retries; --timeout)");
 }
 
 TEST_CASE("a stopping program makes no further attempt") {
