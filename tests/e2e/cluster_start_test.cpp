@@ -13,6 +13,7 @@
 #include "child_process.hpp"
 #include "nats_asio/jetstream.hpp"
 #include "nats_cluster.hpp"
+#include "nats_server.hpp"
 #include "program_runs.hpp"
 #include "run_async.hpp"
 #include "test_connection.hpp"
@@ -104,4 +105,32 @@ TEST_CASE("sensors started together with a fresh 3-node cluster all run and stor
     CHECK(*unique.begin() == 1);
     CHECK(*unique.rbegin() == seqs.size());
   }
+}
+
+TEST_CASE("a sensor whose cluster never forms gives up after --start-timeout, saying so") {
+  // One node of a three-node cluster whose peers never come: it accepts
+  // clients, but JetStream requests go unanswered for want of a quorum.
+  std::vector<int> peer_ports{test_support::reserve_port(), test_support::reserve_port()};
+  const int route_port = test_support::reserve_port();
+  test_support::nats_server_options o;
+  o.start = false;
+  o.config_text =
+      "server_name: n1\ncluster {\n  name: iot\n  listen: 127.0.0.1:" + std::to_string(route_port) +
+      "\n  routes: [nats-route://127.0.0.1:" + std::to_string(peer_ports[0]) +
+      ", nats-route://127.0.0.1:" + std::to_string(peer_ports[1]) + "]\n}\n";
+  test_support::nats_server lone(std::move(o));
+  lone.launch();
+  lone.await_listening();
+  temp_dir dir;
+  auto run = test_support::run_program(
+      {sensor_bin(), "--sensorID", "lonely", "--start-timeout", "1s"}, dir.path(),
+      {{"NATS_URL", lone.url()}, {"NATS_REPLICAS", "3"}}, 60s);
+  CHECK(run.code == 1);
+  CHECK_MESSAGE(run.err.find("ERROR lonely: stream MEASUREMENTS_STREAM") != std::string::npos,
+                run.err);
+  CHECK_MESSAGE(
+      run.err.find("(gave up after 1s of retries; --start-timeout)\n") != std::string::npos,
+      run.err);
+  for (int p : peer_ports) test_support::release_port(p);
+  test_support::release_port(route_port);
 }
