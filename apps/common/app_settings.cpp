@@ -36,6 +36,9 @@ void add_common_flags(CLI::App& app, common_flags& f) {
                  "private key (PEM) of the client certificate [env NATS_TLS_KEY, secret]")
       ->type_name("FILE");
   app.add_option("--replicas", f.replicas, "replicas of streams and bucket [env NATS_REPLICAS]");
+  app.add_option("--start-timeout", f.start_timeout,
+                 "how long each start-up step retries while the servers are not ready (a "
+                 "cluster forming, a leader election), e.g. 60s [env NATS_START_TIMEOUT]");
 }
 
 namespace {
@@ -48,17 +51,20 @@ std::vector<std::string> split_urls(const std::string& text) {
     if (!url.empty()) out.push_back(url);
   return out;
 }
-// A positive duration setting ("2m", "500ms"); false and `error` set if not.
+// A positive duration setting ("2m", "500ms"), named `flag_name` when the
+// flag gave it; false and `error` set if not.
 bool read_duration(const iot::settings& s, const char* name, const char* fallback,
-                   std::chrono::milliseconds& out, std::string& error) {
-  const std::optional<std::string> none;
-  const auto text = s.get(name, none, fallback);
+                   std::chrono::milliseconds& out, std::string& error,
+                   const std::optional<std::string>& flag = std::nullopt,
+                   const char* flag_name = nullptr) {
+  const auto text = s.get(name, flag, fallback);
+  const std::string named = flag ? flag_name : name;
   if (auto e = iot::parse_duration(text, out); !e.empty()) {
-    error = std::string(name) + ": " + e;
+    error = named + ": " + e;
     return false;
   }
   if (out.count() <= 0) {
-    error = std::string(name) + " must be longer than 0 (got \"" + text + "\")";
+    error = named + " must be longer than 0 (got \"" + text + "\")";
     return false;
   }
   return true;
@@ -212,7 +218,9 @@ std::optional<app_settings> resolve_settings(const common_flags& f, const std::s
   }
   out.measurements_max_age = age;
   if (!read_duration(s, "NATS_DUPLICATE_WINDOW", "2m", out.duplicate_window, error) ||
-      !read_duration(s, "NATS_COMMAND_ACK_WAIT", "30s", out.command_ack_wait, error))
+      !read_duration(s, "NATS_COMMAND_ACK_WAIT", "30s", out.command_ack_wait, error) ||
+      !read_duration(s, "NATS_START_TIMEOUT", "60s", out.start_timeout, error, f.start_timeout,
+                     "--start-timeout"))
     return std::nullopt;
   const auto bytes = s.get("NATS_MEASUREMENTS_MAX_BYTES", none, "1073741824");
   try {

@@ -27,6 +27,7 @@ struct common_flags {
   std::optional<std::string> tls_cert;
   std::optional<std::string> tls_key;
   std::optional<std::string> replicas;
+  std::optional<std::string> start_timeout;
 };
 
 // For --help: which settings are secrets (also marked "secret" on each option).
@@ -46,6 +47,9 @@ struct app_settings {
   std::chrono::milliseconds duplicate_window{std::chrono::minutes(2)};
   // An unacknowledged command is redelivered after this long.
   std::chrono::milliseconds command_ack_wait{std::chrono::seconds(30)};
+  // How long each start-up step retries while servers are not ready yet
+  // (start_retry.hpp).
+  std::chrono::milliseconds start_timeout{std::chrono::seconds(60)};
 };
 
 // "cannot connect to <urls>: <reason> (<nats.c's text>)", one line. URLs are

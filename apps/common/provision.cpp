@@ -23,9 +23,10 @@ std::string with_server_text(const std::string& what, const nats_asio::error_cod
 boost::asio::awaitable<bool> accept_provisioned(nats_asio::jetstream& js, const std::string& what,
                                                 const std::string& stream,
                                                 const nats_asio::diagnostics& diag,
-                                                std::string& error,
+                                                start_retry& retry, std::string& error,
                                                 std::vector<std::string>& warnings) {
-  auto [ec, info] = co_await js.async_stream_info(stream, as_tuple(use_awaitable));
+  auto [ec, info] = co_await retry.run(
+      what, [&] { return js.async_stream_info(stream, as_tuple(use_awaitable)); });
   if (!ec) {
     warnings.push_back(what + " is used as the admin provisioned it: " + diag.server_message());
     co_return true;
@@ -41,19 +42,23 @@ boost::asio::awaitable<bool> accept_provisioned(nats_asio::jetstream& js, const 
             "identity (iot-sim provision)";
     co_return false;
   }
-  error = with_server_text(what, ec, diag);
+  error = with_server_text(what, ec, diag) + retry.gave_up_note();
   co_return false;
 }
 
 boost::asio::awaitable<bool> ensure(nats_asio::jetstream& js, const nats_asio::stream_config& cfg,
-                                    std::string& error, std::vector<std::string>& warnings) {
+                                    start_retry& retry, std::string& error,
+                                    std::vector<std::string>& warnings) {
   nats_asio::diagnostics diag;
-  auto [ec, info] = co_await js.async_ensure_stream(cfg, diag, as_tuple(use_awaitable));
+  const auto what = "stream " + cfg.name;
+  auto [ec, info] = co_await retry.run(what, [&] {
+    diag.clear();
+    return js.async_ensure_stream(cfg, diag, as_tuple(use_awaitable));
+  });
   if (!ec) co_return true;
   if (ec == nats_asio::errc::permission_denied)
-    co_return co_await accept_provisioned(js, "stream " + cfg.name, cfg.name, diag, error,
-                                          warnings);
-  error = with_server_text("stream " + cfg.name, ec, diag);
+    co_return co_await accept_provisioned(js, what, cfg.name, diag, retry, error, warnings);
+  error = with_server_text(what, ec, diag) + retry.gave_up_note();
   co_return false;
 }
 
@@ -61,6 +66,7 @@ boost::asio::awaitable<bool> ensure(nats_asio::jetstream& js, const nats_asio::s
 
 boost::asio::awaitable<std::optional<provisioned>> provision(nats_asio::jetstream& js,
                                                              const app_settings& s,
+                                                             start_retry& retry,
                                                              std::string& error) {
   const auto& n = s.names;
   std::vector<std::string> warnings;
@@ -71,35 +77,38 @@ boost::asio::awaitable<std::optional<provisioned>> provision(nats_asio::jetstrea
   measurements.max_bytes = s.measurements_max_bytes;
   measurements.duplicate_window = s.duplicate_window;
   measurements.replicas = s.replicas;
-  if (!co_await ensure(js, measurements, error, warnings)) co_return std::nullopt;
+  if (!co_await ensure(js, measurements, retry, error, warnings)) co_return std::nullopt;
 
   nats_asio::stream_config commands;
   commands.name = n.commands_stream;
   commands.subjects = {n.commands_subject + ".>"};
   commands.retention = nats_asio::retention_policy::work_queue;
   commands.replicas = s.replicas;
-  if (!co_await ensure(js, commands, error, warnings)) co_return std::nullopt;
+  if (!co_await ensure(js, commands, retry, error, warnings)) co_return std::nullopt;
 
   nats_asio::stream_config deadletter;
   deadletter.name = n.deadletter_stream;
   deadletter.subjects = {n.deadletter_subject + ".>"};
   deadletter.replicas = s.replicas;
-  if (!co_await ensure(js, deadletter, error, warnings)) co_return std::nullopt;
+  if (!co_await ensure(js, deadletter, retry, error, warnings)) co_return std::nullopt;
 
   nats_asio::kv_config bucket;
   bucket.bucket = n.config_bucket;
   bucket.history = 5;
   bucket.replicas = s.replicas;
   nats_asio::diagnostics diag;
-  auto [ec, kv] =
-      co_await nats_asio::async_create_key_value(js, bucket, diag, as_tuple(use_awaitable));
+  const auto what = "bucket " + n.config_bucket;
+  auto [ec, kv] = co_await retry.run(what, [&] {
+    diag.clear();
+    return nats_asio::async_create_key_value(js, bucket, diag, as_tuple(use_awaitable));
+  });
   if (ec == nats_asio::errc::permission_denied) {
-    if (!co_await accept_provisioned(js, "bucket " + n.config_bucket, "KV_" + n.config_bucket, diag,
-                                     error, warnings))
+    if (!co_await accept_provisioned(js, what, "KV_" + n.config_bucket, diag, retry, error,
+                                     warnings))
       co_return std::nullopt;
     kv = nats_asio::kv_bucket(js, n.config_bucket);
   } else if (ec) {
-    error = with_server_text("bucket " + n.config_bucket, ec, diag);
+    error = with_server_text(what, ec, diag) + retry.gave_up_note();
     co_return std::nullopt;
   }
   co_return provisioned{std::move(kv), std::move(warnings)};
@@ -163,19 +172,21 @@ bool subjects_overlap(std::string_view a, std::string_view b) {
 boost::asio::awaitable<bool> ensure_command_consumer(nats_asio::jetstream& js,
                                                      const app_settings& s,
                                                      const std::string& sensor_id,
-                                                     std::string& error) {
+                                                     start_retry& retry, std::string& error) {
   const auto cc = command_consumer_config(s, sensor_id);
   nats_asio::diagnostics diag;
-  auto [ec, info] =
-      co_await js.async_ensure_consumer(s.names.commands_stream, cc, diag, as_tuple(use_awaitable));
-  if (!ec) co_return true;
   const auto what = "consumer " + cc.durable_name + " on " + s.names.commands_stream;
+  auto [ec, info] = co_await retry.run(what, [&] {
+    diag.clear();
+    return js.async_ensure_consumer(s.names.commands_stream, cc, diag, as_tuple(use_awaitable));
+  });
+  if (!ec) co_return true;
   if (ec == nats_asio::make_jetstream_error(nats_asio::js_err::consumer_filter_not_unique)) {
     error = what + ": " + ec.message() +
             co_await name_overlapping_consumer(js, s.names.commands_stream, cc);
     co_return false;
   }
-  error = with_server_text(what, ec, diag);
+  error = with_server_text(what, ec, diag) + retry.gave_up_note();
   co_return false;
 }
 

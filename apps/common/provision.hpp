@@ -12,6 +12,7 @@
 #include "nats_asio/consumer_config.hpp"
 #include "nats_asio/jetstream.hpp"
 #include "nats_asio/kv_bucket.hpp"
+#include "start_retry.hpp"
 
 namespace apps {
 
@@ -30,8 +31,11 @@ struct provisioned {
 // admin has provisioned them: a stream that exists but differs from these
 // settings, or that this identity may not even look at, is used as it is and
 // reported in `warnings`; one that does not exist is an error.
+//
+// Each request is retried with `retry` while the servers are not ready.
 boost::asio::awaitable<std::optional<provisioned>> provision(nats_asio::jetstream& js,
                                                              const app_settings& settings,
+                                                             start_retry& retry,
                                                              std::string& error);
 
 // The durable push consumer through which sensor `sensor_id` receives its
@@ -47,10 +51,11 @@ bool subjects_overlap(std::string_view a, std::string_view b);
 
 // Creates or updates that consumer. On failure returns false and sets `error`
 // to one line; when another consumer's filter takes the same commands (a
-// work-queue stream allows only one), the line names that consumer.
+// work-queue stream allows only one), the line names that consumer. Retried
+// with `retry` while the servers are not ready.
 boost::asio::awaitable<bool> ensure_command_consumer(nats_asio::jetstream& js,
                                                      const app_settings& settings,
                                                      const std::string& sensor_id,
-                                                     std::string& error);
+                                                     start_retry& retry, std::string& error);
 
 }  // namespace apps

@@ -49,7 +49,12 @@ std::vector<std::string> member_ids(const std::string& sensor_id, std::size_t co
 }
 
 fleet_runtime::fleet_runtime(asio::any_io_executor ex, fleet_options options, apps::logger& log)
-    : executor_(ex), options_(std::move(options)), log_(log), conn_(ex), changed_(ex) {}
+    : executor_(ex),
+      options_(std::move(options)),
+      log_(log),
+      conn_(ex),
+      changed_(ex),
+      provision_pause_(ex) {}
 
 void fleet_runtime::stop() {
   if (stopping_) return;
@@ -60,6 +65,7 @@ void fleet_runtime::stop() {
 void fleet_runtime::halt() {
   if (stopping_) return;
   stopping_ = true;
+  provision_pause_.cancel();
   for (auto& s : sensors_) s->stop();
   if (publisher_) publisher_->stop_waiting();
   changed();
@@ -77,10 +83,12 @@ asio::awaitable<bool> fleet_runtime::connect_and_provision() {
     co_return false;
   }
   js_.emplace(conn_);
+  apps::start_retry retry(s.start_timeout, log_, apps::log_level::info, stopping_,
+                          provision_pause_);
   std::string error;
-  auto assets = co_await apps::provision(*js_, s, error);
+  auto assets = co_await apps::provision(*js_, s, retry, error);
   if (!assets) {
-    log_.error(error);
+    if (!stopping_) log_.error(error);
     co_return false;
   }
   for (const auto& warning : assets->warnings) log_.warn(warning);
@@ -109,7 +117,7 @@ asio::awaitable<void> fleet_runtime::start_sensors() {
     while (!stopping_ && !start_failed_ && next_to_start_ < sensors_.size()) {
       auto& s = *sensors_[next_to_start_++];
       if (!co_await s.start()) {
-        start_failed_ = true;
+        if (!stopping_) start_failed_ = true;  // else it was stopped while waiting
         break;
       }
       if (!stopping_) launch(s);
@@ -140,7 +148,8 @@ asio::awaitable<void> fleet_runtime::start_sensors() {
 }
 
 asio::awaitable<int> fleet_runtime::run() {
-  if (!co_await connect_and_provision()) co_return 1;
+  // Stopped while waiting for the servers: nothing started, nothing failed.
+  if (!co_await connect_and_provision()) co_return stopping_ ? 0 : 1;
 
   const auto ids = member_ids(options_.sensor_id, options_.count);
   std::mt19937 seeds(std::random_device{}());

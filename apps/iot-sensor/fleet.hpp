@@ -10,6 +10,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -81,6 +82,7 @@ class fleet_runtime {
   // Declared after the publisher and context they refer to, so destroyed first.
   std::vector<std::unique_ptr<sensor_runtime>> sensors_;
   nats_asio::detail::async_condition changed_;  // wakes wait_until()
+  boost::asio::steady_timer provision_pause_;   // between provisioning attempts; halt() ends it
   std::size_t next_to_start_ = 0;
   std::size_t starters_ = 0;  // start-up workers still running
   std::size_t running_ = 0;   // sensor loops still running (two per sensor)

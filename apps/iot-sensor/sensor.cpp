@@ -8,6 +8,7 @@
 
 #include "../common/provision.hpp"
 #include "../common/read_back.hpp"
+#include "../common/start_retry.hpp"
 #include "iot/duration.hpp"
 
 namespace sensor {
@@ -33,11 +34,6 @@ std::string describe(const iot::measurement& m) {
   text += " lecture_id=" + std::to_string(m.lecture_id) + " value=" + m.lecture + " " + m.unit;
   if (m.revision > 1) text += " revision=" + std::to_string(m.revision);
   return text;
-}
-
-// A failure that may pass by itself (a busy server, a cluster electing a leader).
-bool transient(const boost::system::error_code& ec) {
-  return ec == nats_asio::errc::timeout || ec == nats_asio::errc::no_responders;
 }
 
 asio::awaitable<void> pause(std::chrono::milliseconds d) {
@@ -80,18 +76,20 @@ void sensor_runtime::stop() {
 }
 
 asio::awaitable<bool> sensor_runtime::start() {
+  // Each step waits while the servers are not ready (a cluster forming, a
+  // leader election); stop() ends the wait (tick_ is not in use yet).
+  apps::start_retry retry(ctx_.settings.start_timeout, log_, detail_level(), stopping_, tick_);
   // Everything that can fail is checked before the stored config is written,
   // so that a sensor that cannot run leaves the bucket as it found it.
   // The stored config survives restarts; a --interval flag overrides it.
   const auto key = iot::wire_names::config_key(options_.sensor_id);
   const auto& bucket = ctx_.settings.names.config_bucket;
-  auto [gec, entry] = co_await ctx_.kv.async_get(key, as_tuple(use_awaitable));
-  for (int attempt = 2; attempt <= 5 && transient(gec); ++attempt) {
-    co_await pause(500ms);
-    std::tie(gec, entry) = co_await ctx_.kv.async_get(key, as_tuple(use_awaitable));
-  }
+  auto [gec, entry] = co_await retry.run(
+      "config " + key, [&] { return ctx_.kv.async_get(key, as_tuple(use_awaitable)); });
+  if (stopping_) co_return false;
   if (gec && gec != nats_asio::errc::key_not_found) {
-    log_.error("cannot read config " + key + " in bucket " + bucket + ": " + gec.message());
+    log_.error("cannot read config " + key + " in bucket " + bucket + ": " + gec.message() +
+               retry.gave_up_note());
     co_return false;
   }
   auto& config = state_.config;
@@ -112,7 +110,13 @@ asio::awaitable<bool> sensor_runtime::start() {
   const auto& names = ctx_.settings.names;
   const auto cc = apps::command_consumer_config(ctx_.settings, options_.sensor_id);
   auto [sec, commands] =
-      co_await ctx_.js.async_subscribe(names.commands_stream, cc, 16, as_tuple(use_awaitable));
+      co_await retry.run("consumer " + cc.durable_name + " on " + names.commands_stream, [&] {
+        return ctx_.js.async_subscribe(names.commands_stream, cc, 16, as_tuple(use_awaitable));
+      });
+  if (stopping_) {
+    commands.unsubscribe();
+    co_return false;
+  }
   if (sec == nats_asio::errc::permission_denied) {
     log_.error("cannot consume commands from " + names.commands_stream + ": consumer " +
                cc.durable_name + " is missing or differs, or " + cc.deliver_subject +
@@ -122,7 +126,8 @@ asio::awaitable<bool> sensor_runtime::start() {
     co_return false;
   }
   if (sec) {
-    log_.error("cannot consume commands from " + names.commands_stream + ": " + sec.message());
+    log_.error("cannot consume commands from " + names.commands_stream + ": " + sec.message() +
+               retry.gave_up_note());
     co_return false;
   }
 
@@ -130,7 +135,12 @@ asio::awaitable<bool> sensor_runtime::start() {
   config.sensor_id = options_.sensor_id;
   if (options_.interval) config.interval = *options_.interval;
   config.updated_at = iot::clock::now();
-  if (!co_await store_config(config)) {
+  const auto value = iot::encode(config);
+  auto [pec, revision] = co_await retry.run(
+      "config " + key, [&] { return ctx_.kv.async_put(key, value, as_tuple(use_awaitable)); });
+  if (stopping_ || pec) {
+    if (!stopping_)
+      log_.error("cannot store config " + key + ": " + pec.message() + retry.gave_up_note());
     commands.unsubscribe();
     co_return false;
   }

@@ -68,7 +68,9 @@ class sensor_runtime {
   sensor_runtime(sensor_context& context, sensor_options options);
 
   // Loads (or creates) the stored config and subscribes to the command
-  // consumer; false, with the reason logged, if that fails.
+  // consumer, each step retried while the servers are not ready (up to
+  // settings.start_timeout); false, with the reason logged, if that fails,
+  // and false without a word if stop() came first.
   boost::asio::awaitable<bool> start();
   // Run side by side after start(), both until stop(). (Two coroutines
   // spawned apart cost less memory than one awaiting both: a fleet has many.)

@@ -129,7 +129,7 @@ int main(int argc, char** argv) {
       : get_config->parsed()       ? sim::run_get_config(*settings, sensor_id, json)
       : edit_config->parsed()      ? sim::run_edit_config(*settings, cmd_args)
       : edit_measurement->parsed() ? sim::run_edit_measurement(*settings, cmd_args)
-      : provision->parsed()        ? sim::run_provision(*settings, provision_ids)
+      : provision->parsed()        ? sim::run_provision(*settings, provision_ids, stop)
                                    : sim::run_list(*settings);
   int rc = sim::exit_code::failure;
   boost::asio::co_spawn(ioc, std::move(work), [&](std::exception_ptr e, int code) {

@@ -35,28 +35,41 @@ int fail(int code, const std::string& text) {
   return code;
 }
 
-// How long a subcommand keeps retrying while a cluster elects a stream leader
-// (a few seconds after a node dies; requests meanwhile time out or find no
-// responders).
+// How long a subcommand other than provision keeps retrying a step while a
+// cluster elects a stream leader (a few seconds after a node dies; requests
+// meanwhile time out or find no responders).
 constexpr auto election_patience = 15s;
 
-bool transient(const boost::system::error_code& ec) {
-  return ec == nats_asio::errc::timeout || ec == nats_asio::errc::no_responders;
-}
-
-// co_await attempt() again (a fresh operation each time) while it fails
-// transiently and `until` has not passed; returns the last result.
-template <typename Attempt>
-auto retry_transient(Attempt attempt, std::chrono::steady_clock::time_point until)
-    -> decltype(attempt()) {
-  for (;;) {
-    auto result = co_await attempt();
-    if (!transient(std::get<0>(result)) || std::chrono::steady_clock::now() >= until)
-      co_return result;
-    asio::steady_timer pause(co_await asio::this_coro::executor, 250ms);
-    co_await pause.async_wait(as_tuple(use_awaitable));
+// Retries of transient failures (apps::start_retry), their waits logged on
+// stderr.
+class sim_retry {
+ public:
+  sim_retry(asio::any_io_executor ex, std::chrono::milliseconds timeout)
+      : pause_(ex), retry_(timeout, log_, apps::log_level::info, stopping_, pause_) {}
+  // Ends the retries when `stop` (Ctrl+C) is emitted, for this object's lifetime.
+  sim_retry(asio::any_io_executor ex, std::chrono::milliseconds timeout,
+            asio::cancellation_signal& stop)
+      : sim_retry(ex, timeout) {
+    stop_ = &stop;
+    stop.slot().assign([this](asio::cancellation_type) {
+      stopping_ = true;
+      pause_.cancel();
+    });
   }
-}
+  ~sim_retry() {
+    if (stop_) stop_->slot().clear();
+  }
+  sim_retry(const sim_retry&) = delete;
+  sim_retry& operator=(const sim_retry&) = delete;
+  apps::start_retry& retry() { return retry_; }
+
+ private:
+  apps::logger log_{"iot-sim", apps::log_level::info};
+  bool stopping_ = false;
+  asio::steady_timer pause_;
+  asio::cancellation_signal* stop_ = nullptr;
+  apps::start_retry retry_;
+};
 
 // Connects or explains why not.
 awaitable<std::optional<nats_asio::connection>> connect(const apps::app_settings& s) {
@@ -76,12 +89,11 @@ awaitable<std::optional<nats_asio::connection>> connect(const apps::app_settings
 awaitable<std::optional<iot::sensor_config>> find_sensor(nats_asio::jetstream& js,
                                                          const apps::app_settings& s,
                                                          const std::string& sensor_id, int& code) {
-  const auto until = std::chrono::steady_clock::now() + election_patience;
-  auto [oec, kv] = co_await retry_transient(
-      [&] {
-        return nats_asio::async_open_key_value(js, s.names.config_bucket, as_tuple(use_awaitable));
-      },
-      until);
+  sim_retry r(js.get_executor(), election_patience);
+  r.retry().name_limit("");
+  auto [oec, kv] = co_await r.retry().run("bucket " + s.names.config_bucket, [&] {
+    return nats_asio::async_open_key_value(js, s.names.config_bucket, as_tuple(use_awaitable));
+  });
   if (oec == nats_asio::errc::bucket_not_found) {
     code = fail(exit_code::unknown_sensor, "unknown sensor " + sensor_id + ": bucket " +
                                                s.names.config_bucket +
@@ -93,8 +105,8 @@ awaitable<std::optional<iot::sensor_config>> find_sensor(nats_asio::jetstream& j
     co_return std::nullopt;
   }
   const auto key = iot::wire_names::config_key(sensor_id);
-  auto [gec, entry] =
-      co_await retry_transient([&] { return kv.async_get(key, as_tuple(use_awaitable)); }, until);
+  auto [gec, entry] = co_await r.retry().run(
+      "config " + key, [&] { return kv.async_get(key, as_tuple(use_awaitable)); });
   if (gec == nats_asio::errc::key_not_found) {
     code = fail(exit_code::unknown_sensor, "unknown sensor " + sensor_id + ": no " + key +
                                                " in bucket " + s.names.config_bucket);
@@ -210,9 +222,11 @@ awaitable<int> send_command(const apps::app_settings& s, const std::string& sens
   const auto subject = s.names.commands_of(sensor_id);
   // Retried on no responders (no such stream, or a cluster electing its
   // leader) and timeouts; the message id keeps the command single.
-  auto [pec, ack] = co_await retry_transient(
-      [&] { return js.async_publish(subject, payload, po, as_tuple(use_awaitable)); },
-      sent + timeout);
+  sim_retry r(js.get_executor(), timeout);
+  r.retry().name_limit("--timeout");
+  auto [pec, ack] = co_await r.retry().run("command stream " + s.names.commands_stream, [&] {
+    return js.async_publish(subject, payload, po, as_tuple(use_awaitable));
+  });
   if (pec == nats_asio::errc::no_responders) {
     auto [iec, info] =
         co_await js.async_stream_info(s.names.commands_stream, as_tuple(use_awaitable));
@@ -416,12 +430,15 @@ awaitable<int> run_list(const apps::app_settings& s) {
   co_return exit_code::ok;
 }
 
-awaitable<int> run_provision(const apps::app_settings& s, std::vector<std::string> sensor_ids) {
+awaitable<int> run_provision(const apps::app_settings& s, std::vector<std::string> sensor_ids,
+                             asio::cancellation_signal& stop) {
   auto conn = co_await connect(s);
   if (!conn) co_return exit_code::failure;
   nats_asio::jetstream js(*conn);
+  // Clusters and their clients are often started together: wait for it.
+  sim_retry r(js.get_executor(), s.start_timeout, stop);
   std::string error;
-  auto assets = co_await apps::provision(js, s, error);
+  auto assets = co_await apps::provision(js, s, r.retry(), error);
   if (!assets) co_return fail(exit_code::failure, error);
   // An identity that may not manage streams has nothing to provision with.
   if (!assets->warnings.empty())
@@ -431,7 +448,7 @@ awaitable<int> run_provision(const apps::app_settings& s, std::vector<std::strin
             << n.deadletter_stream << " and bucket " << n.config_bucket << " are ready"
             << std::endl;
   for (const auto& id : sensor_ids) {
-    if (!co_await apps::ensure_command_consumer(js, s, id, error))
+    if (!co_await apps::ensure_command_consumer(js, s, id, r.retry(), error))
       co_return fail(exit_code::failure, error);
     std::cout << "sensor " << id << ": consumer " << iot::wire_names::command_consumer(id)
               << " delivers to " << iot::wire_names::command_deliver_subject(id) << std::endl;

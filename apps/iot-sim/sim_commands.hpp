@@ -47,8 +47,11 @@ boost::asio::awaitable<int> run_get_config(const apps::app_settings& s, std::str
 boost::asio::awaitable<int> run_edit_config(const apps::app_settings& s, command_args args);
 boost::asio::awaitable<int> run_edit_measurement(const apps::app_settings& s, command_args args);
 boost::asio::awaitable<int> run_list(const apps::app_settings& s);
-// Creates or updates the streams, the bucket and each given sensor's command consumer.
+// Creates or updates the streams, the bucket and each given sensor's command
+// consumer, waiting up to s.start_timeout per step for servers that are not
+// ready; `stop` (Ctrl+C) ends the wait.
 boost::asio::awaitable<int> run_provision(const apps::app_settings& s,
-                                          std::vector<std::string> sensor_ids);
+                                          std::vector<std::string> sensor_ids,
+                                          boost::asio::cancellation_signal& stop);
 
 }  // namespace sim

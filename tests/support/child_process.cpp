@@ -115,11 +115,14 @@ std::string child_process::err() const { return slurp(err_path_); }
 bool child_process::wait_for(std::string_view text, std::chrono::milliseconds limit,
                              bool in_stderr) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
+  for (;;) {
+    // Looked at before the output, so that the output of an exited child is complete.
+    int status = 0;
+    if (status_ < 0 && ::waitpid(pid_, &status, WNOHANG) == pid_) status_ = status;
     if ((in_stderr ? err() : out()).find(text) != std::string::npos) return true;
+    if (status_ >= 0 || std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(20ms);
   }
-  return false;
 }
 
 run_result run_program(std::vector<std::string> argv, const fs::path& cwd, env_list env,

@@ -32,7 +32,8 @@ class child_process {
   int wait(std::chrono::milliseconds limit);
   std::string out() const;
   std::string err() const;
-  // Polls until `text` appears in stdout (or stderr); false after `limit`.
+  // Polls until `text` appears in stdout (or stderr); false after `limit`,
+  // or as soon as the child has exited without writing it.
   bool wait_for(std::string_view text, std::chrono::milliseconds limit, bool in_stderr = false);
 
  private:

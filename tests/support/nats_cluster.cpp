@@ -2,7 +2,7 @@
 
 namespace test_support {
 
-nats_cluster::nats_cluster(int size) {
+nats_cluster::nats_cluster(int size, wait_until until) {
   for (int i = 0; i < size; ++i) route_ports_.push_back(reserve_port());
   try {
     for (int i = 0; i < size; ++i) {
@@ -22,7 +22,11 @@ nats_cluster::nats_cluster(int size) {
     // A node is ready only once a JetStream meta leader exists, which needs
     // a quorum: launch them all before waiting for any.
     for (auto& n : nodes_) n->launch();
-    for (auto& n : nodes_) n->await_ready();
+    for (auto& n : nodes_)
+      if (until == wait_until::ready)
+        n->await_ready();
+      else
+        n->await_listening();
   } catch (...) {
     nodes_.clear();
     for (int p : route_ports_) release_port(p);
@@ -39,6 +43,10 @@ int nats_cluster::index_of(const std::string& name) const {
   for (int i = 0; i < static_cast<int>(nodes_.size()); ++i)
     if (name_of(i) == name) return i;
   return -1;
+}
+
+void nats_cluster::await_ready() {
+  for (auto& n : nodes_) n->await_ready();
 }
 
 std::string nats_cluster::urls() const {

@@ -12,9 +12,13 @@ namespace test_support {
 
 class nats_cluster {
  public:
-  // Starts every node and waits until each is ready (JetStream meta leader
-  // elected). Throws std::runtime_error like nats_server.
-  explicit nats_cluster(int size = 3);
+  // How long the constructor waits: until every node is ready (JetStream
+  // meta leader elected), or only until every node accepts clients, the
+  // cluster still forming (for clients started together with their cluster).
+  enum class wait_until { ready, listening };
+  // Starts every node and waits as `until` says. Throws std::runtime_error
+  // like nats_server.
+  explicit nats_cluster(int size = 3, wait_until until = wait_until::ready);
   ~nats_cluster();
   nats_cluster(const nats_cluster&) = delete;
   nats_cluster& operator=(const nats_cluster&) = delete;
@@ -27,6 +31,8 @@ class nats_cluster {
   int index_of(const std::string& name) const;
   // Every node's URL, comma-separated (the form NATS_URL takes).
   std::string urls() const;
+  // Waits until every node is ready (after wait_until::listening).
+  void await_ready();
 
  private:
   std::vector<int> route_ports_;

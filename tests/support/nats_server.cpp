@@ -621,6 +621,16 @@ void nats_server::await_ready() {
   }
 }
 
+void nats_server::await_listening() {
+  if (pid_ <= 0) fail(describe() + " was not launched");
+  try {
+    wait_ready(true);
+  } catch (...) {
+    if (pid_ > 0) kill_hard();
+    throw;
+  }
+}
+
 void nats_server::stop() {
   if (pid_ <= 0) return;
   if (!reap(pid_, WNOHANG)) {
@@ -671,7 +681,7 @@ void nats_server::spawn() {
   pid_ = spawn_process(command_line(), log_path_);
 }
 
-void nats_server::wait_ready() {
+void nats_server::wait_ready(bool listening_only) {
   const auto deadline = steady::now() + kReadyTimeout;
   std::string missing;
   for (;;) {
@@ -681,7 +691,7 @@ void nats_server::wait_ready() {
       fail(describe() + " exited during start-up (" + describe_status(status) +
            "); log tail: " + log_tail());
     }
-    missing = probe_ready();
+    missing = probe_ready(listening_only);
     if (missing.empty()) {
       // Still ours and alive: the answers did not come from a dying child.
       if (!reap(pid_, WNOHANG, &status)) return;
@@ -696,13 +706,13 @@ void nats_server::wait_ready() {
        " s (last check: " + missing + "); log tail: " + log_tail());
 }
 
-std::string nats_server::probe_ready() const {
+std::string nats_server::probe_ready(bool listening_only) const {
   const auto deadline = steady::now() + kProbeTimeout;
   std::string info;
   if (auto e = read_info(port_, deadline, info); !e.empty()) return e;
   int status = 0;
   std::string body;
-  if (options_.jetstream) {
+  if (options_.jetstream && !listening_only) {
     if (auto e = http_get(monitor_port_, "/healthz", deadline, status, body); !e.empty()) return e;
     if (status != 200 || without_space(body).find("\"status\":\"ok\"") == std::string::npos) {
       return "/healthz answered " + std::to_string(status) + " " + one_line(body, 200);

@@ -59,6 +59,9 @@ class nats_server {
   // until it answers (throws like start()).
   void launch();
   void await_ready();
+  // Waits until the client port accepts connections, not for JetStream:
+  // a clustered node is then still electing its meta leader.
+  void await_listening();
   // SIGTERM by PID, waitpid for up to 10 s, then SIGKILL + waitpid.
   void stop();
   // SIGKILL by PID + waitpid: simulates a crash.
@@ -66,8 +69,9 @@ class nats_server {
 
  private:
   void spawn();
-  void wait_ready();
-  std::string probe_ready() const;  // "" when ready, else what is missing
+  void wait_ready(bool listening_only = false);
+  // "" when ready (or, listening_only, when it accepts clients), else what is missing.
+  std::string probe_ready(bool listening_only = false) const;
   void reap_blocking();
   std::vector<std::string> command_line() const;
   std::string describe() const;

@@ -135,3 +135,25 @@ TEST_CASE("security settings from the environment are named as variables") {
   ::unsetenv("NATS_TLS_KEY");
   ::unsetenv("NATS_TLS_CERT");
 }
+
+TEST_CASE("the start-up timeout: flag > environment > .env > 60 s, positive") {
+  using namespace std::chrono_literals;
+  scratch t;
+  REQUIRE(t.resolve() == "");
+  CHECK(t.settings.start_timeout == 60s);
+  t.flags.env_file = t.write("timeout.env", "NATS_START_TIMEOUT=2m\n");
+  REQUIRE(t.resolve() == "");
+  CHECK(t.settings.start_timeout == 2min);
+  ::setenv("NATS_START_TIMEOUT", "90s", 1);
+  REQUIRE(t.resolve() == "");
+  CHECK(t.settings.start_timeout == 90s);
+  t.flags.start_timeout = "500ms";
+  REQUIRE(t.resolve() == "");
+  CHECK(t.settings.start_timeout == 500ms);
+  t.flags.start_timeout = "0s";
+  CHECK(t.resolve() == "--start-timeout must be longer than 0 (got \"0s\")");
+  t.flags.start_timeout.reset();
+  ::setenv("NATS_START_TIMEOUT", "soon", 1);
+  CHECK(t.resolve().starts_with("NATS_START_TIMEOUT: "));
+  ::unsetenv("NATS_START_TIMEOUT");
+}
