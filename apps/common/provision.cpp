@@ -15,7 +15,9 @@ namespace {
 // only a fallback, as it says the same in fewer words.
 std::string with_server_text(const std::string& what, const nats_asio::error_code& ec,
                              const nats_asio::diagnostics& diag) {
-  return what + ": " + (diag.server_message().empty() ? ec.message() : diag.server_message());
+  const auto& text = diag.server_message();
+  if (text.empty()) return what + ": " + ec.message();
+  return text.starts_with(what) ? text : what + ": " + text;  // the library may name it already
 }
 
 // After a permission_denied from provisioning `stream` (described as

@@ -51,6 +51,13 @@ void set_text(const std::shared_ptr<std::string>& text, std::string value) {
   if (text) *text = std::move(value);
 }
 
+// A request that got no answer from JetStream (timeout, no responders, the
+// connection gone): not a refusal, so no sign that configurations clash, and
+// worth retrying while a cluster elects its leaders.
+bool unanswered(const error_code& ec) {
+  return ec && ec.category() != jetstream_category() && ec != errc::permission_denied;
+}
+
 }  // namespace
 
 boost::asio::awaitable<std::pair<error_code, stream_info>> ensure_stream(
@@ -77,6 +84,10 @@ boost::asio::awaitable<std::pair<error_code, stream_info>> ensure_stream(
   if (differences.empty()) co_return std::pair{error_code{}, existing};
   op->commit();
   auto updated = co_await api_call(core, "STREAM.UPDATE." + name, serialize(to_json(cfg)), timeout);
+  if (unanswered(updated.error)) {
+    set_text(text, "update stream " + name + ": " + updated.description);
+    co_return std::pair{updated.error, stream_info{}};
+  }
   if (updated.error) {
     set_text(text, "stream " + name + " exists and cannot be changed: " + differences + " (" +
                        updated.description + ")");
@@ -124,6 +135,10 @@ boost::asio::awaitable<std::pair<error_code, consumer_info>> ensure_consumer(
       if (differences.empty()) co_return std::pair{error_code{}, existing};
       std::string why;
       auto [ec, info] = co_await create_consumer(core, stream, cfg, timeout, *op, &why);
+      if (unanswered(ec)) {
+        set_text(text, "update consumer " + cfg.durable_name + " on " + stream + ": " + why);
+        co_return std::pair{ec, consumer_info{}};
+      }
       if (ec) {
         set_text(text, "consumer " + cfg.durable_name + " on " + stream +
                            " exists and cannot be changed: " + differences + " (" + why + ")");
