@@ -61,6 +61,12 @@ TEST_CASE("API responses: body, server error with its text, and garbage") {
   CHECK(err.error.message() == "wrong last sequence");
   auto bad = detail::parse_api_response("not json");
   CHECK(bad.error == errc::bad_response);
+  // An error object without a number is still an error, never success.
+  auto uncoded = detail::parse_api_response(R"({"error":{"description":"it broke"}})");
+  CHECK(uncoded.error == errc::bad_response);
+  CHECK(uncoded.description == "it broke");
+  auto empty = detail::parse_api_response(R"({"error":{}})");
+  CHECK(empty.error == errc::bad_response);
 }
 
 TEST_CASE("stream info reads config and state") {

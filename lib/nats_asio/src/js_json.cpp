@@ -238,8 +238,14 @@ api_response parse_api_response(std::string_view payload) {
     const auto& e = err->get_object();
     int code = num<int>(e, "err_code");
     if (code == 0) code = num<int>(e, "code");
-    r.error = make_jetstream_error(code);
     r.description = str(e, "description");
+    // An error without a number must not read as success (a code of 0).
+    if (code == 0) {
+      r.error = errc::bad_response;
+      if (r.description.empty()) r.description = "an error without a code or description";
+    } else {
+      r.error = make_jetstream_error(code);
+    }
   }
   return r;
 }

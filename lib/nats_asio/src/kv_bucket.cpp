@@ -134,8 +134,8 @@ void kv_bucket::start_create(const std::string& key, const std::string& value,
     auto [gec, entry] =
         co_await async_direct_get(detail::access::core(*self.js_), self.name_, key,
                                   self.js_->api_timeout(), boost::asio::as_tuple(use_awaitable));
-    if (gec || !is_absent(entry))
-      co_return std::pair{make_error_code(errc::key_exists), std::uint64_t{0}};
+    if (gec) co_return std::pair{gec, std::uint64_t{0}};  // not known to exist: say why
+    if (!is_absent(entry)) co_return std::pair{make_error_code(errc::key_exists), std::uint64_t{0}};
     opts.expected_last_subject_sequence = entry.revision;
     auto [uec, uack] = co_await self.js_->async_publish(self.subject_of(key), value, opts,
                                                         boost::asio::as_tuple(use_awaitable));
