@@ -78,9 +78,13 @@ int main(int argc, char** argv) {
       std::string(apps::secrets_note));
   // CLI11 would report a mistyped subcommand as a missing one.
   if (argc > 1 && argv[1][0] != '-' &&
-      app.get_subcommands([&](const CLI::App* sub) { return sub->check_name(argv[1]); }).empty())
-    return usage(std::string("unknown subcommand \"") + argv[1] +
-                 "\" (expected subscribe, get_config, edit_config, edit_measurement or list)");
+      app.get_subcommands([&](const CLI::App* sub) { return sub->check_name(argv[1]); }).empty()) {
+    const auto all = app.get_subcommands([](const CLI::App*) { return true; });
+    std::string expected;  // from the subcommands themselves, so it cannot fall behind
+    for (std::size_t i = 0; i < all.size(); ++i)
+      expected += (i == 0 ? "" : i + 1 == all.size() ? " or " : ", ") + all[i]->get_name();
+    return usage(std::string("unknown subcommand \"") + argv[1] + "\" (expected " + expected + ")");
+  }
   if (auto rc = apps::parse_command_line(app, argc, argv, "iot-sim")) return *rc;
 
   if (provision->parsed()) {

@@ -96,7 +96,7 @@ TEST_CASE("every argument error: one line naming the program, exit code 2") {
       {{s, "--sensorID", "a", "--replicas", "2"}, "NATS_REPLICAS"},
       {{s, "--sensorID", "a", "--env-file", "/nonexistent/.env"}, "/nonexistent/.env"},
       {{m}, "subcommand"},
-      {{m, "launch"}, "launch"},
+      {{m, "launch"}, "list or provision)"},  // every subcommand named
       {{m, "get_config"}, "--sensorID is required"},
       {{m, "edit_config", "--sensorID", "s1", "--interval", "0"}, "--interval"},
       {{m, "edit_config", "--sensorID", "s1", "--interval", "soon"}, "--interval"},
