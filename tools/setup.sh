@@ -12,6 +12,8 @@ packages=(
   libssl-dev
   nats-server openssl
   clang-format
+  libsqlite3-dev sqlite3       # iot-server: the embedded database
+  libpq-dev postgresql         # iot-server: PostgreSQL, and a throwaway server in tests
   clang libclang-rt-14-dev  # tools/fuzz.sh: libFuzzer and the sanitizer runtimes for clang
   "$@"
 )

@@ -539,7 +539,7 @@ TEST_CASE("list_consumers returns every consumer of a stream, over several pages
   }());
 }
 
-TEST_CASE("a js_subscription whose queue overflowed reports the loss once, then reads on") {
+TEST_CASE("a js_subscription whose queue overflowed reports the loss once, then reads on; queued() counts what waits") {
   nats_server server;
   asio::io_context ioc;
   run_async(ioc, [&]() -> awaitable<void> {
@@ -555,11 +555,13 @@ TEST_CASE("a js_subscription whose queue overflowed reports the loss once, then 
     const auto until = std::chrono::steady_clock::now() + 10s;
     while (sub.dropped() < 3 && std::chrono::steady_clock::now() < until) co_await sleep_for(5ms);
     REQUIRE(sub.dropped() == 3);
+    CHECK(sub.queued() == 2);
     for (const char* expected : {"1", "2"}) {
       auto [ec, msg] = co_await sub.async_receive(asio::as_tuple(use_awaitable));
       REQUIRE(!ec);
       CHECK(msg.payload() == expected);
     }
+    CHECK(sub.queued() == 0);
     auto [ec, none] = co_await sub.async_receive(asio::as_tuple(use_awaitable));
     CHECK(ec == errc::queue_overflow);
     CHECK(sub.last_gap() == 3);

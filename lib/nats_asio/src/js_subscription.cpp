@@ -30,6 +30,7 @@ void js_subscription::unsubscribe() {
     detail::delete_consumer_later(core, info_.stream, info_.name);
 }
 
+std::size_t js_subscription::queued() const { return state_ ? state_->queue().size() : 0; }
 std::uint64_t js_subscription::dropped() const { return state_ ? state_->queue().dropped() : 0; }
 std::uint64_t js_subscription::last_gap() const { return state_ ? state_->queue().last_gap() : 0; }
 

@@ -69,6 +69,9 @@ class js_subscription {
 
   // As the destructor; idempotent.
   void unsubscribe();
+  // Messages waiting in the receive queue: while > 0, a receive completes
+  // at once. Lets a consumer batch what has arrived without waiting for more.
+  std::size_t queued() const;
   // Messages dropped because the receive queue was full, in total.
   std::uint64_t dropped() const;
   // Messages dropped at the place reported by the latest receive that

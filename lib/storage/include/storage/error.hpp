@@ -19,6 +19,12 @@ inline boost::system::error_code make_error_code(errc e) noexcept {
   return {static_cast<int>(e), storage_category()};
 }
 
+// Whether a failed operation may succeed if tried again later: the
+// connection was lost or the server is restarting, the file is locked by
+// another writer for longer than the busy timeout. False for what needs a
+// person: a read-only or full disk, a missing table, bad credentials.
+bool may_pass(const boost::system::error_code& ec) noexcept;
+
 }  // namespace storage
 
 template <>

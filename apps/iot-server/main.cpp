@@ -1,0 +1,67 @@
+// iot-server: keeps every measurement of the stream in a database and
+// answers history queries.
+#include <CLI/CLI.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <iostream>
+
+#include "../common/app_settings.hpp"
+#include "../common/cli_parse.hpp"
+#include "../common/logger.hpp"
+#include "server.hpp"
+#include "server_settings.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"iot-server: keeps every measurement in a database and answers history queries"};
+  std::string log_level = "info";
+  bool quiet = false;
+  server::server_flags own_flags;
+  apps::common_flags flags;
+  server::add_server_flags(app, own_flags);
+  app.add_option("--log-level", log_level, "error, warn, info or debug")->capture_default_str();
+  app.add_flag("--quiet", quiet, "log errors only");
+  apps::add_common_flags(app, flags);
+  app.footer(std::string(apps::secrets_note) + " A password in --db/IOT_DB is never printed.");
+  if (auto rc = apps::parse_command_line(app, argc, argv, "iot-server")) return *rc;
+
+  auto usage = [](const std::string& text) {
+    std::cerr << "iot-server: " << text << '\n';
+    return 2;
+  };
+  auto level = apps::parse_log_level(log_level);
+  if (!level) return usage("--log-level must be error, warn, info or debug");
+  if (quiet) level = apps::log_level::error;
+
+  std::string error;
+  auto nats = apps::resolve_settings(flags, "iot-server", error);
+  if (!nats) return usage(error);
+  auto env = iot::settings::load(flags.env_file, error);
+  if (!error.empty()) return usage(error);
+  auto own = server::resolve_server_settings(own_flags, env, error);
+  if (!own) return usage(error);
+
+  apps::logger log("iot-server", *level);
+  boost::asio::io_context ioc;
+  server::server_runtime runtime(ioc.get_executor(), std::move(*nats), std::move(*own), log);
+  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](auto ec, int) {
+    if (!ec) runtime.stop();
+  });
+  int rc = 1;
+  boost::asio::co_spawn(ioc, runtime.run(), [&](std::exception_ptr e, int code) {
+    signals.cancel();
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        log.error(std::string("unexpected failure: ") + ex.what());
+      }
+      rc = 1;
+    } else {
+      rc = code;
+    }
+  });
+  ioc.run();
+  return rc;
+}

@@ -1,0 +1,130 @@
+#include "server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <filesystem>
+#include <system_error>
+
+#include "../common/provision.hpp"
+#include "../common/start_retry.hpp"
+#include "historian/open_store.hpp"
+
+namespace server {
+
+namespace asio = boost::asio;
+using asio::as_tuple;
+using asio::awaitable;
+using asio::use_awaitable;
+using namespace std::chrono_literals;
+
+server_runtime::server_runtime(asio::any_io_executor ex, apps::app_settings nats,
+                               server_settings own, const apps::logger& log)
+    : nats_settings_(std::move(nats)),
+      settings_(std::move(own)),
+      log_(log),
+      conn_(ex),
+      provision_pause_(ex) {}
+
+void server_runtime::stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  log_.info("stopping");
+  provision_pause_.cancel();
+  if (ingest_) ingest_->stop();
+  if (retention_) retention_->stop();
+}
+
+awaitable<bool> server_runtime::open_database() {
+  if (settings_.db.type == storage::database_url::kind::sqlite) {
+    // The embedded default needs nothing installed or created beforehand.
+    const auto dir = std::filesystem::path(settings_.db.target).parent_path();
+    std::error_code ec;
+    if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      log_.error("cannot open database " + settings_.db.masked + ": cannot create directory " +
+                 dir.string() + ": " + ec.message());
+      co_return false;
+    }
+  }
+  storage::diagnostics diag;
+  auto [ec, store] = co_await historian::async_open_store(co_await asio::this_coro::executor,
+                                                          settings_.db, historian::store_options{},
+                                                          diag, as_tuple(use_awaitable));
+  if (ec) {
+    log_.error("cannot open database " + settings_.db.masked + ": " +
+               (diag.message().empty() ? ec.message() : diag.message()));
+    co_return false;
+  }
+  store_ = std::move(store);
+  log_.info("database " + store_->name() + " open");
+  co_return true;
+}
+
+awaitable<bool> server_runtime::connect_and_provision() {
+  const auto& s = nats_settings_;
+  auto [ec, detail] = co_await conn_.async_connect(s.connect, as_tuple(use_awaitable));
+  if (ec) {
+    log_.error(apps::connect_failure(s, ec, detail));
+    co_return false;
+  }
+  js_.emplace(conn_);
+  apps::start_retry retry(s.start_timeout, log_, apps::log_level::info, stopping_,
+                          provision_pause_);
+  std::string error;
+  auto assets = co_await apps::provision(*js_, s, retry, error);
+  if (!assets) {
+    if (!stopping_) log_.error(error);
+    co_return false;
+  }
+  for (const auto& warning : assets->warnings) log_.warn(warning);
+  co_return true;
+}
+
+awaitable<std::string> server_runtime::serve() {
+  // The query roles come with the history service.
+  co_return "";
+}
+
+awaitable<int> server_runtime::run() {
+  if (!co_await open_database()) co_return 1;
+  int code = 0;
+  if (!co_await connect_and_provision()) {
+    code = stopping_ ? 0 : 1;
+  } else {
+    using namespace asio::experimental::awaitable_operators;
+    std::string ingest_error;
+    auto ingest_role = [&]() -> awaitable<void> {
+      if (!settings_.ingests()) co_return;
+      ingest_options o;
+      o.batch_max = settings_.batch;
+      o.linger = settings_.linger;
+      o.replicas = nats_settings_.replicas;
+      o.start_timeout = nats_settings_.start_timeout;
+      ingest_.emplace(*js_, store_, nats_settings_.names, o, log_);
+      if (!stopping_) ingest_error = co_await ingest_->run();
+      if (!ingest_error.empty()) stop();  // the other roles end with it
+    };
+    auto retention_role = [&]() -> awaitable<void> {
+      if (!settings_.ingests() || !settings_.retention) co_return;
+      retention_.emplace(store_, *settings_.retention, log_);
+      if (!stopping_) co_await retention_->run();
+    };
+    co_await (ingest_role() && retention_role());
+    if (!ingest_error.empty()) {
+      log_.error(ingest_error);
+      code = 1;
+    } else if (ingest_) {
+      const auto& c = ingest_->counters();
+      log_.info("stored " + std::to_string(c.stored) + " measurements (" +
+                std::to_string(c.duplicates) + " already stored, " + std::to_string(c.rejected) +
+                " rejected) in " + std::to_string(c.batches) + " transactions");
+    }
+    co_await conn_.async_drain(2s, as_tuple(use_awaitable));
+  }
+  co_await store_->async_close(as_tuple(use_awaitable));
+  co_return code;
+}
+
+}  // namespace server

@@ -1,0 +1,47 @@
+// iot-server's own settings, beside the NATS ones every program shares
+// (app_settings.hpp), with the same precedence: flag > environment > .env >
+// default.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include "iot/settings.hpp"
+#include "storage/database_url.hpp"
+
+namespace server {
+
+enum class role { ingest, http, all };
+
+struct server_flags {
+  std::optional<std::string> db;
+  std::optional<std::string> role;
+  std::optional<std::string> retention;
+  std::optional<std::string> batch;
+  std::optional<std::string> linger;
+};
+
+void add_server_flags(CLI::App& app, server_flags& flags);
+
+inline constexpr const char* default_database = "sqlite:.data/iot.db";
+
+struct server_settings {
+  storage::database_url db;
+  server::role role = role::all;
+  // Rows older than this are deleted in the background; nullopt: keep all.
+  std::optional<std::chrono::milliseconds> retention;
+  std::size_t batch = 5000;
+  std::chrono::milliseconds linger{20};
+
+  bool ingests() const { return role != role::http; }
+  bool serves() const { return role != role::ingest; }
+};
+
+// nullopt and a one-line `error` naming the setting when a value is wrong.
+std::optional<server_settings> resolve_server_settings(const server_flags& flags,
+                                                       const iot::settings& s, std::string& error);
+
+}  // namespace server
