@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds, starts a local nats-server
 # (JetStream, loopback only, data in .data/ of this repository), runs the
-# sensor "sensor-1" and shows its measurements live until Ctrl+C.
+# sensor "sensor-1" and iot-server (its history in .data/iot.db, SQLite),
+# shows the history kept so far, then the measurements live until Ctrl+C.
 #   tools/demo.sh [extra iot-sensor flags...]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -25,8 +26,10 @@ fi
 "$server" -a 127.0.0.1 -p "$port" -js -sd .data/jetstream >.data/nats-server.log 2>&1 &
 server_pid=$!
 sensor_pid=
+historian_pid=
 cleanup() {
   [ -n "$sensor_pid" ] && kill -TERM "$sensor_pid" 2>/dev/null && wait "$sensor_pid" || true
+  [ -n "$historian_pid" ] && kill -TERM "$historian_pid" 2>/dev/null && wait "$historian_pid" || true
   kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" || true
 }
 trap cleanup EXIT
@@ -43,6 +46,18 @@ for _ in $(seq 150); do
   build/apps/iot-sim get_config --sensorID sensor-1 >/dev/null 2>&1 && break
   sleep 0.1
 done
-echo "demo: nats-server on $NATS_URL (data in .data/), sensor-1 running; Ctrl+C to stop."
+build/apps/iot-server --db sqlite:.data/iot.db --quiet &
+historian_pid=$!
+echo "demo: nats-server on $NATS_URL (data in .data/), sensor-1 and iot-server running."
+echo "demo: iot-server keeps every measurement in .data/iot.db; waiting for the first ones..."
+for _ in $(seq 100); do
+  history=$(build/apps/iot-sim history --sensorID sensor-1 --since 10m 2>/dev/null || true)
+  [ -n "$history" ] && break
+  sleep 0.2
+done
+echo "demo: history of sensor-1 in the database (iot-sim history --sensorID sensor-1 --since 10m):"
+echo "$history" | tail -n 5
+echo "demo: live measurements follow; Ctrl+C to stop."
 echo "demo: in another shell: NATS_URL=$NATS_URL build/apps/iot-sim edit_config --sensorID sensor-1 --interval 250ms"
+echo "demo:                  or: NATS_URL=$NATS_URL build/apps/iot-sim history --sensorID sensor-1 --since 1h --step 1m"
 build/apps/iot-sim subscribe --sensorID sensor-1 --from last:5 || true

@@ -202,6 +202,7 @@ std::optional<app_settings> resolve_settings(const common_flags& f, const std::s
   n.deadletter_stream = s.get("NATS_DEADLETTER_STREAM", none, n.deadletter_stream);
   n.deadletter_subject = s.get("NATS_DEADLETTER_SUBJECT", none, n.deadletter_subject);
   n.events_subject = s.get("NATS_EVENTS_SUBJECT", none, n.events_subject);
+  n.history_subject = s.get("NATS_HISTORY_SUBJECT", none, n.history_subject);
 
   const auto replicas = s.get("NATS_REPLICAS", f.replicas, "1");
   if (replicas != "1" && replicas != "3" && replicas != "5") {

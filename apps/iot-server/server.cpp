@@ -34,6 +34,7 @@ void server_runtime::stop() {
   provision_pause_.cancel();
   if (ingest_) ingest_->stop();
   if (retention_) retention_->stop();
+  if (service_) service_->stop();
 }
 
 awaitable<bool> server_runtime::open_database() {
@@ -82,11 +83,6 @@ awaitable<bool> server_runtime::connect_and_provision() {
   co_return true;
 }
 
-awaitable<std::string> server_runtime::serve() {
-  // The query roles come with the history service.
-  co_return "";
-}
-
 awaitable<int> server_runtime::run() {
   if (!co_await open_database()) co_return 1;
   int code = 0;
@@ -94,7 +90,7 @@ awaitable<int> server_runtime::run() {
     code = stopping_ ? 0 : 1;
   } else {
     using namespace asio::experimental::awaitable_operators;
-    std::string ingest_error;
+    std::string ingest_error, serve_error;
     auto ingest_role = [&]() -> awaitable<void> {
       if (!settings_.ingests()) co_return;
       ingest_options o;
@@ -111,11 +107,20 @@ awaitable<int> server_runtime::run() {
       retention_.emplace(store_, *settings_.retention, log_);
       if (!stopping_) co_await retention_->run();
     };
-    co_await (ingest_role() && retention_role());
-    if (!ingest_error.empty()) {
-      log_.error(ingest_error);
+    auto serve_role = [&]() -> awaitable<void> {
+      if (!settings_.serves()) co_return;
+      handlers_.emplace(store_);
+      service_.emplace(conn_, *handlers_, nats_settings_.names, log_);
+      if (!stopping_) serve_error = co_await service_->run();
+      if (!serve_error.empty()) stop();
+    };
+    co_await (ingest_role() && retention_role() && serve_role());
+    for (const auto* error : {&ingest_error, &serve_error}) {
+      if (error->empty()) continue;
+      log_.error(*error);
       code = 1;
-    } else if (ingest_) {
+    }
+    if (ingest_ && code == 0) {
       const auto& c = ingest_->counters();
       log_.info("stored " + std::to_string(c.stored) + " measurements (" +
                 std::to_string(c.duplicates) + " already stored, " + std::to_string(c.rejected) +

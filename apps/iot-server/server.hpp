@@ -10,6 +10,8 @@
 #include "../common/app_settings.hpp"
 #include "../common/logger.hpp"
 #include "historian/measurement_store.hpp"
+#include "history_handlers.hpp"
+#include "history_service.hpp"
 #include "ingest.hpp"
 #include "nats_asio/connection.hpp"
 #include "nats_asio/jetstream.hpp"
@@ -31,7 +33,6 @@ class server_runtime {
  private:
   boost::asio::awaitable<bool> open_database();
   boost::asio::awaitable<bool> connect_and_provision();
-  boost::asio::awaitable<std::string> serve();
 
   apps::app_settings nats_settings_;
   server_settings settings_;
@@ -41,6 +42,8 @@ class server_runtime {
   std::shared_ptr<historian::measurement_store> store_;
   std::optional<ingest> ingest_;
   std::optional<retention> retention_;
+  std::optional<history_handlers> handlers_;
+  std::optional<history_service> service_;
   boost::asio::steady_timer provision_pause_;
   bool stopping_ = false;
 };

@@ -71,6 +71,25 @@ int main(int argc, char** argv) {
   provision->add_option("--sensorID", provision_ids,
                         "also the command consumer of this sensor (repeatable)");
 
+  sim::history_args history_args;
+  std::string since_text, from_text, to_text, step_text;
+  bool csv = false;
+  auto* history = app.add_subcommand(
+      "history", "a sensor's stored measurements, from iot-server (default: the last hour)");
+  history->add_option("--sensorID", sensor_id, "sensor id")->required();
+  auto* since = history->add_option("--since", since_text, "this long before now, e.g. 1h, 30m");
+  auto* from = history->add_option("--from", from_text, "start, RFC 3339 (inclusive)");
+  auto* to = history->add_option("--to", to_text, "end, RFC 3339 (exclusive; default: now)");
+  since->excludes(from)->excludes(to);
+  history->add_option("--step", step_text,
+                      "buckets of this length (min, max, avg, count, last) instead of rows");
+  history->add_flag("--revisions", history_args.revisions,
+                    "every revision of each measurement, not only the latest");
+  auto* json_flag = history->add_flag("--json", json, "JSON output");
+  history->add_flag("--csv", csv, "CSV output")->excludes(json_flag);
+  history->add_option("--timeout", timeout_text, "how long to wait for each answer")
+      ->capture_default_str();
+
   app.footer(
       "Exit codes: 0 ok, 1 failure (server unreachable, refused), 2 usage, 3 unknown sensor, "
       "4 command rejected, 5 command not confirmed (queued for an offline sensor), 6 command "
@@ -110,6 +129,23 @@ int main(int argc, char** argv) {
       return usage("--value is longer than " + std::to_string(iot::max_measurement_value_bytes) +
                    " bytes");
   }
+  if (history->parsed()) {
+    history_args.sensor_id = sensor_id;
+    history_args.timeout = timeout;
+    history_args.format = json  ? sim::output_format::json
+                          : csv ? sim::output_format::csv
+                                : sim::output_format::text;
+    if (auto e = sim::history_window(since_text, from_text, to_text, iot::clock::now(),
+                                     history_args.from, history_args.to);
+        !e.empty())
+      return usage(e);
+    if (!step_text.empty()) {
+      std::chrono::milliseconds step{};
+      if (auto e = iot::parse_duration(step_text, step); !e.empty()) return usage("--step: " + e);
+      if (step.count() <= 0) return usage("--step must be positive");
+      history_args.step = step;
+    }
+  }
   sub_args.sensor_id = sensor_id;
   sub_args.json = json;
   if (subscribe->count("--count")) {
@@ -134,6 +170,7 @@ int main(int argc, char** argv) {
       : edit_config->parsed()      ? sim::run_edit_config(*settings, cmd_args)
       : edit_measurement->parsed() ? sim::run_edit_measurement(*settings, cmd_args)
       : provision->parsed()        ? sim::run_provision(*settings, provision_ids, stop)
+      : history->parsed()          ? sim::run_history(*settings, history_args)
                                    : sim::run_list(*settings);
   int rc = sim::exit_code::failure;
   boost::asio::co_spawn(ioc, std::move(work), [&](std::exception_ptr e, int code) {

@@ -28,12 +28,25 @@ using asio::awaitable;
 using asio::use_awaitable;
 using namespace std::chrono_literals;
 
-namespace {
-
 int fail(int code, const std::string& text) {
   std::cerr << "iot-sim: " << text << '\n';
   return code;
 }
+
+awaitable<std::optional<nats_asio::connection>> connect(const apps::app_settings& s) {
+  nats_asio::connection conn(co_await asio::this_coro::executor);
+  auto options = s.connect;
+  options.send_asap = true;  // a person is waiting on each round trip
+  options.max_reconnect_attempts = 0;
+  auto [ec, detail] = co_await conn.async_connect(options, as_tuple(use_awaitable));
+  if (ec) {
+    fail(exit_code::failure, apps::connect_failure(s, ec, detail));
+    co_return std::nullopt;
+  }
+  co_return std::optional<nats_asio::connection>(std::move(conn));
+}
+
+namespace {
 
 // How long a subcommand other than provision keeps retrying a step while a
 // cluster elects a stream leader (a few seconds after a node dies; requests
@@ -70,20 +83,6 @@ class sim_retry {
   asio::cancellation_signal* stop_ = nullptr;
   apps::start_retry retry_;
 };
-
-// Connects or explains why not.
-awaitable<std::optional<nats_asio::connection>> connect(const apps::app_settings& s) {
-  nats_asio::connection conn(co_await asio::this_coro::executor);
-  auto options = s.connect;
-  options.send_asap = true;  // a person is waiting on each round trip
-  options.max_reconnect_attempts = 0;
-  auto [ec, detail] = co_await conn.async_connect(options, as_tuple(use_awaitable));
-  if (ec) {
-    fail(exit_code::failure, apps::connect_failure(s, ec, detail));
-    co_return std::nullopt;
-  }
-  co_return std::optional<nats_asio::connection>(std::move(conn));
-}
 
 // The sensor's stored config; `code` says why there is none.
 awaitable<std::optional<iot::sensor_config>> find_sensor(nats_asio::jetstream& js,

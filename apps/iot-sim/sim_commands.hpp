@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "../common/app_settings.hpp"
+#include "iot/timestamp.hpp"
+#include "nats_asio/connection.hpp"
 
 namespace sim {
 
@@ -23,6 +25,11 @@ inline constexpr int rejected = 4;         // the sensor rejected the command
 inline constexpr int not_confirmed = 5;    // still queued, no result in time (sensor offline?)
 inline constexpr int taken_no_result = 6;  // the sensor took the command but reported no result
 }  // namespace exit_code
+
+// "iot-sim: <text>" on stderr; returns `code`.
+int fail(int code, const std::string& text);
+// Connects for a person waiting (send-asap, no reconnects) or explains why not.
+boost::asio::awaitable<std::optional<nats_asio::connection>> connect(const apps::app_settings& s);
 
 struct subscribe_args {
   std::string sensor_id;
@@ -53,5 +60,26 @@ boost::asio::awaitable<int> run_list(const apps::app_settings& s);
 boost::asio::awaitable<int> run_provision(const apps::app_settings& s,
                                           std::vector<std::string> sensor_ids,
                                           boost::asio::cancellation_signal& stop);
+
+enum class output_format { text, json, csv };
+
+struct history_args {
+  std::string sensor_id;
+  iot::clock::time_point from, to;
+  std::optional<std::chrono::milliseconds> step;  // buckets instead of rows
+  bool revisions = false;                         // every revision, not only the latest
+  output_format format = output_format::text;
+  std::chrono::milliseconds timeout{5000};
+};
+
+// The window of `iot-sim history`: --since D (until `now`), or --from T
+// [--to T] (--to defaults to `now`), or the last hour. Returns "" or a
+// one-line reason naming the flag.
+std::string history_window(const std::string& since, const std::string& from, const std::string& to,
+                           iot::clock::time_point now, iot::clock::time_point& out_from,
+                           iot::clock::time_point& out_to);
+
+// Asks iot-server's history service, page by page, and prints rows or buckets.
+boost::asio::awaitable<int> run_history(const apps::app_settings& s, history_args args);
 
 }  // namespace sim

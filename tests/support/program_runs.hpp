@@ -17,6 +17,7 @@ namespace test_support {
 
 inline std::string sensor_bin() { return std::getenv("IOT_SENSOR_BIN"); }
 inline std::string sim_bin() { return std::getenv("IOT_SIM_BIN"); }
+inline std::string server_bin() { return std::getenv("IOT_SERVER_BIN"); }
 
 // `iot-sim args...` against `server`, run in `dir` (at most 30 s).
 inline run_result run_sim(const nats_server& server, const temp_dir& dir,

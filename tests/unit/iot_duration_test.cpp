@@ -36,7 +36,7 @@ TEST_CASE("a bare number counts seconds") {
   CHECK(parsed("120") == 120000ms);
 }
 
-TEST_CASE("units ms, s, m and h") {
+TEST_CASE("units ms, s, m, h and d") {
   CHECK(parsed("250ms") == 250ms);
   CHECK(parsed("5s") == 5000ms);
   CHECK(parsed("1m") == 60000ms);
@@ -46,12 +46,15 @@ TEST_CASE("units ms, s, m and h") {
   CHECK(parsed(".5s") == 500ms);
   CHECK(parsed("007s") == 7000ms);
   CHECK(parsed("168h") == 168h);
+  CHECK(parsed("30d") == 720h);
+  CHECK(parsed("1.5d") == 36h);
 }
 
 TEST_CASE("combined forms, from the largest unit to the smallest") {
   CHECK(parsed("1m30s") == 90000ms);
   CHECK(parsed("1h30m") == 5400000ms);
   CHECK(parsed("1h2m3s4ms") == 3723004ms);
+  CHECK(parsed("1d12h") == 36h);
   CHECK(parsed("1s500ms") == 1500ms);
   CHECK(parsed("1.5m30s") == 120000ms);
 }
@@ -101,10 +104,10 @@ TEST_CASE("empty, negative and garbage text is rejected") {
 }
 
 TEST_CASE("unknown units are rejected with the known ones listed") {
-  CHECK(error_of("5x") == R"(duration "5x" has an unknown unit "x": use ms, s, m or h)");
+  CHECK(error_of("5x") == R"(duration "5x" has an unknown unit "x": use ms, s, m, h or d)");
   CHECK(contains(error_of("5sec"), R"(unknown unit "sec")"));
   CHECK(contains(error_of("5S"), R"(unknown unit "S")"));
-  CHECK(contains(error_of("1d"), R"(unknown unit "d")"));
+  CHECK(contains(error_of("1w"), R"(unknown unit "w")"));
   CHECK(contains(error_of("5us"), R"(unknown unit "us")"));
 }
 
@@ -113,6 +116,7 @@ TEST_CASE("combined forms need a unit per number, largest first, each once") {
   CHECK(contains(error_of("30s1m"), "from the largest to the smallest"));
   CHECK(contains(error_of("1s1s"), "from the largest to the smallest"));
   CHECK(contains(error_of("500ms1s"), "from the largest to the smallest"));
+  CHECK(contains(error_of("1h1d"), "from the largest to the smallest"));
 }
 
 TEST_CASE("values that overflow are rejected") {

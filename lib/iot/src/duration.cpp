@@ -19,7 +19,7 @@ struct unit_info {
   int rank;  // combined forms go from the largest unit to the smallest
 };
 constexpr unit_info units[] = {
-    {"h", 3'600'000, 3}, {"m", 60'000, 2}, {"s", 1'000, 1}, {"ms", 1, 0}};
+    {"d", 86'400'000, 4}, {"h", 3'600'000, 3}, {"m", 60'000, 2}, {"s", 1'000, 1}, {"ms", 1, 0}};
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -69,13 +69,13 @@ std::string parse_duration(std::string_view text, std::chrono::milliseconds& out
   const auto what = "duration " + detail::quoted(s);
   const auto garbage = [&] {
     return what +
-           " is not a duration: use a number and a unit (ms, s, m, h), like 250ms, 5s or 1m30s";
+           " is not a duration: use a number and a unit (ms, s, m, h, d), like 250ms, 5s, 1m30s or 30d";
   };
   if (s.front() == '-') return what + " is negative";
 
   std::uint64_t total_ms = 0;
   std::string total_fraction;
-  int last_rank = 4;
+  int last_rank = 5;
   std::size_t i = 0;
   bool first = true;
   while (i < s.size()) {
@@ -98,12 +98,12 @@ std::string parse_duration(std::string_view text, std::chrono::milliseconds& out
         if (i < s.size() && !is_digit(s[i])) return garbage();
         return what + " needs a unit after every number of a combined duration";
       }
-      info = &units[2];  // a bare number counts seconds
+      info = &units[3];  // a bare number counts seconds
     } else {
       for (const auto& u : units)
         if (u.name == unit) info = &u;
       if (!info)
-        return what + " has an unknown unit " + detail::quoted(unit) + ": use ms, s, m or h";
+        return what + " has an unknown unit " + detail::quoted(unit) + ": use ms, s, m, h or d";
       if (info->rank >= last_rank)
         return what + ": combine units from the largest to the smallest, each once (like 1h30m)";
       last_rank = info->rank;
@@ -137,6 +137,7 @@ std::string format_duration(std::chrono::milliseconds d) {
     v = static_cast<std::uint64_t>(d.count());
   }
   for (const auto& u : units) {
+    if (u.name == "d") continue;  // "168h" reads better in logs than "7d"
     const auto n = v / u.ms;
     if (n == 0) continue;
     out += std::to_string(n);

@@ -1,6 +1,7 @@
 #include "storage/error.hpp"
 
 #include <string>
+#include <string_view>
 
 namespace storage {
 namespace {
@@ -30,6 +31,22 @@ class category final : public boost::system::error_category {
 const boost::system::error_category& storage_category() noexcept {
   static const category instance;
   return instance;
+}
+
+}  // namespace storage
+
+namespace storage {
+
+bool may_pass(const boost::system::error_code& ec) noexcept {
+  if (ec == errc::connection_lost) return true;
+  const std::string_view category = ec.category().name();
+  if (category == "sqlite") {
+    // SQLITE_BUSY, SQLITE_LOCKED (and their extended codes): another
+    // connection holds the lock past the busy timeout.
+    const int primary = ec.value() & 0xff;
+    return primary == 5 || primary == 6;
+  }
+  return false;
 }
 
 }  // namespace storage

@@ -1,4 +1,4 @@
-// Human durations for the command line: "5" (seconds), "5s", "250ms", "1m", "2h", "1.5s".
+// Human durations for the command line: "5" (seconds), "5s", "250ms", "1m", "2h", "30d", "1.5s".
 #pragma once
 
 #include <chrono>

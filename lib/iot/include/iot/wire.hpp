@@ -16,6 +16,8 @@ struct wire_names {
   std::string deadletter_stream = "DEADLETTER";
   std::string deadletter_subject = "sensor.deadletter";
   std::string events_subject = "sensor.events";
+  // iot-server's history service: requests on "<history_subject>.<endpoint>".
+  std::string history_subject = "sensor.history";
 
   std::string measurements_of(std::string_view sensor) const;  // "<subject>.<sensor>"
   std::string commands_of(std::string_view sensor) const;
