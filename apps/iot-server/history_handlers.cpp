@@ -2,6 +2,8 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "historian/query_json.hpp"
 
@@ -58,7 +60,21 @@ awaitable<history_reply> history_handlers::stats(std::string_view) {
   storage::diagnostics diag;
   auto [ec, s] = co_await store_->async_stats(diag, as_tuple(use_awaitable));
   if (ec) co_return unavailable(*store_, ec, diag);
-  co_return history_reply{200, historian::stats_to_json(s)};
+  if (!ingest_) co_return history_reply{200, historian::stats_to_json(s)};
+  auto out = boost::json::parse(historian::stats_to_json(s)).as_object();
+  boost::json::array le, at_most;
+  for (std::size_t i = 0; i < lag_histogram::bounds_ms.size(); ++i) {
+    le.push_back(lag_histogram::bounds_ms[i]);
+    at_most.push_back(ingest_->lag.at_most(i));
+  }
+  at_most.push_back(ingest_->lag.count());
+  out["ingest"] = {{"stored", ingest_->stored.load()},
+                   {"duplicates", ingest_->duplicates.load()},
+                   {"rejected", ingest_->rejected.load()},
+                   {"batches", ingest_->batches.load()},
+                   {"write_retries", ingest_->write_retries.load()},
+                   {"lag_ms", {{"le", std::move(le)}, {"at_most", std::move(at_most)}}}};
+  co_return history_reply{200, boost::json::serialize(out)};
 }
 
 }  // namespace server

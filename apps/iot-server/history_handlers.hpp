@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "historian/measurement_store.hpp"
+#include "ingest.hpp"
 
 namespace server {
 
@@ -21,16 +22,24 @@ struct history_reply {
 
 class history_handlers {
  public:
-  explicit history_handlers(std::shared_ptr<historian::measurement_store> store)
-      : store_(std::move(store)) {}
+  // `ingest`: this process's ingest counters, reported by stats() (null
+  // when it does not ingest).
+  history_handlers(std::shared_ptr<historian::measurement_store> store,
+                   const ingest_counters* ingest)
+      : store_(std::move(store)), ingest_(ingest) {}
 
   boost::asio::awaitable<history_reply> range(std::string_view request);
   boost::asio::awaitable<history_reply> buckets(std::string_view request);
   boost::asio::awaitable<history_reply> latest(std::string_view request);
+  // The store's counts, and this process's ingest counters with the lag
+  // histogram: {"measurements", "rejected", "sensors", "bytes", "ingest"?:
+  // {"stored", "duplicates", "rejected", "batches", "write_retries",
+  //  "lag_ms": {"le": [bounds...], "at_most": [cumulative counts..., total]}}}
   boost::asio::awaitable<history_reply> stats(std::string_view request);
 
  private:
   std::shared_ptr<historian::measurement_store> store_;
+  const ingest_counters* ingest_;
 };
 
 }  // namespace server

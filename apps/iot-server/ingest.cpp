@@ -147,6 +147,10 @@ awaitable<bool> ingest::write_with_retry(pending& p, std::string& error) {
     if (!ec) {
       if (backoff.reported())
         log_.info("database " + store_->name() + " is writable again; ingest resumes");
+      const auto committed = iot::clock::now();
+      for (const auto& row : p.batch.rows)
+        counters_.lag.record(
+            std::chrono::duration_cast<std::chrono::milliseconds>(committed - row.ts));
       counters_.stored += result.inserted;
       counters_.duplicates += result.duplicates;
       counters_.rejected += result.rejected;

@@ -24,6 +24,7 @@
 #include "../common/logger.hpp"
 #include "historian/measurement_store.hpp"
 #include "iot/wire.hpp"
+#include "lag_histogram.hpp"
 #include "nats_asio/jetstream.hpp"
 
 namespace server {
@@ -45,6 +46,7 @@ struct ingest_counters {
   std::atomic<std::uint64_t> rejected{0};    // messages kept in `rejected`
   std::atomic<std::uint64_t> batches{0};     // transactions committed
   std::atomic<std::uint64_t> write_retries{0};
+  lag_histogram lag;  // measurement timestamp to commit, of each row committed
 };
 
 // The consumer every ingesting process shares.

@@ -90,28 +90,32 @@ awaitable<int> server_runtime::run() {
     code = stopping_ ? 0 : 1;
   } else {
     using namespace asio::experimental::awaitable_operators;
-    std::string ingest_error, serve_error;
-    auto ingest_role = [&]() -> awaitable<void> {
-      if (!settings_.ingests()) co_return;
+    // Every role's object first, so that each may refer to the others.
+    if (settings_.ingests()) {
       ingest_options o;
       o.batch_max = settings_.batch;
       o.linger = settings_.linger;
       o.replicas = nats_settings_.replicas;
       o.start_timeout = nats_settings_.start_timeout;
       ingest_.emplace(*js_, store_, nats_settings_.names, o, log_);
-      if (!stopping_) ingest_error = co_await ingest_->run();
+      if (settings_.retention) retention_.emplace(store_, *settings_.retention, log_);
+    }
+    if (settings_.serves()) {
+      handlers_.emplace(store_, ingest_ ? &ingest_->counters() : nullptr);
+      service_.emplace(conn_, *handlers_, nats_settings_.names, log_);
+    }
+    std::string ingest_error, serve_error;
+    auto ingest_role = [&]() -> awaitable<void> {
+      if (!ingest_ || stopping_) co_return;
+      ingest_error = co_await ingest_->run();
       if (!ingest_error.empty()) stop();  // the other roles end with it
     };
     auto retention_role = [&]() -> awaitable<void> {
-      if (!settings_.ingests() || !settings_.retention) co_return;
-      retention_.emplace(store_, *settings_.retention, log_);
-      if (!stopping_) co_await retention_->run();
+      if (retention_ && !stopping_) co_await retention_->run();
     };
     auto serve_role = [&]() -> awaitable<void> {
-      if (!settings_.serves()) co_return;
-      handlers_.emplace(store_);
-      service_.emplace(conn_, *handlers_, nats_settings_.names, log_);
-      if (!stopping_) serve_error = co_await service_->run();
+      if (!service_ || stopping_) co_return;
+      serve_error = co_await service_->run();
       if (!serve_error.empty()) stop();
     };
     co_await (ingest_role() && retention_role() && serve_role());

@@ -1,6 +1,7 @@
 // iot-server's pure pieces: which messages become rows, and its settings.
 #include <doctest/doctest.h>
 
+#include "iot-server/lag_histogram.hpp"
 #include "iot-server/measurement_row.hpp"
 #include "iot-server/server_settings.hpp"
 #include "iot/measurement.hpp"
@@ -129,4 +130,23 @@ TEST_CASE("a wrong iot-server setting is named, by flag or by variable, and no s
   flags.batch = "12x";
   CHECK_FALSE(server::resolve_server_settings(flags, env({}), error));
   CHECK(error.starts_with("--batch must be"));
+}
+
+TEST_CASE("the lag histogram counts each lag under the first bound it does not exceed") {
+  server::lag_histogram h;
+  h.record(0ms);
+  h.record(1ms);
+  h.record(2ms);
+  h.record(999ms);
+  h.record(1000ms);
+  h.record(1001ms);
+  h.record(10min);
+  CHECK(h.at_most(0) == 2);  // <= 1 ms
+  CHECK(h.at_most(1) == 3);  // <= 2 ms
+  const auto second = std::size_t{9};
+  REQUIRE(server::lag_histogram::bounds_ms[second] == 1000);
+  CHECK(h.at_most(second) == 5);
+  CHECK(h.at_most(second + 1) == 6);
+  CHECK(h.at_most(server::lag_histogram::bounds_ms.size() - 1) == 6);  // <= 60 s
+  CHECK(h.count() == 7);
 }
