@@ -228,8 +228,7 @@ class sqlite_store final : public measurement_store {
 
   static page range(connection& c, const range_query& q) {
     const auto limit = std::max<std::size_t>(q.limit, 1);
-    const cursor after =
-        q.after.value_or(cursor{std::numeric_limits<std::int64_t>::min(), 0, 0});
+    const cursor after = q.after.value_or(cursor{std::numeric_limits<std::int64_t>::min(), 0, 0});
     page result;
     transaction t(c, transaction::kind::deferred);
     auto s = c.prepare(select_range);
@@ -300,10 +299,9 @@ class sqlite_store final : public measurement_store {
         "ORDER BY stream_seq LIMIT ?2");
     s->bind(1, as_integer(after)).bind(2, static_cast<std::int64_t>(limit));
     while (s->step()) {
-      result.push_back(rejected_message{as_unsigned(s->column_int64(0)),
-                                        std::string(s->column_text(1)),
-                                        std::string(s->column_text(2)),
-                                        std::string(s->column_blob(3))});
+      result.push_back(
+          rejected_message{as_unsigned(s->column_int64(0)), std::string(s->column_text(1)),
+                           std::string(s->column_text(2)), std::string(s->column_blob(3))});
     }
     return result;
   }
@@ -377,7 +375,8 @@ namespace detail {
 
 void open_sqlite_store(asio::any_io_executor ex, storage::database_url url, store_options options,
                        storage::diagnostics* diag, open_handler h) {
-  auto store = std::make_shared<sqlite_store>(ex, "sqlite:" + url.target, database_options(options));
+  auto store =
+      std::make_shared<sqlite_store>(ex, "sqlite:" + url.target, database_options(options));
   // Each step runs on the handler's executor, as the handler itself will.
   const auto handler_ex = asio::get_associated_executor(h, ex);
   auto& db = store->db();
