@@ -23,6 +23,7 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/append.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -78,7 +79,7 @@ class connection {
     return asio::async_initiate<Token, void(error_code)>(
         [this](auto handler, diagnostics* d) {
           spawn(connect_op(d), std::move(handler),
-                [](auto& h, error_code ec) { std::move(h)(ec); });
+                [](auto& h, error_code ec) { asio::dispatch(asio::append(std::move(h), ec)); });
         },
         token, &diag);
   }
@@ -92,7 +93,7 @@ class connection {
         [this](auto handler, std::string s, params ps, diagnostics* d) {
           spawn(query_op(std::move(s), std::move(ps), d), std::move(handler),
                 [](auto& h, std::pair<error_code, result> r) {
-                  std::move(h)(r.first, std::move(r.second));
+                  asio::dispatch(asio::append(std::move(h), r.first, std::move(r.second)));
                 });
         },
         token, std::move(sql), std::move(p), &diag);
@@ -106,7 +107,8 @@ class connection {
         [this](auto handler, std::string s, params ps, diagnostics* d) {
           spawn(query_op(std::move(s), std::move(ps), d), std::move(handler),
                 [](auto& h, std::pair<error_code, result> r) {
-                  std::move(h)(r.first, r.first ? 0 : r.second.affected_rows());
+                  const std::uint64_t n = r.first ? 0 : r.second.affected_rows();
+                  asio::dispatch(asio::append(std::move(h), r.first, n));
                 });
         },
         token, std::move(sql), std::move(p), &diag);
@@ -117,16 +119,14 @@ class connection {
 
   // Runs `op` on the connection's executor, then hands its value to the
   // handler on the handler's own executor.
+  // co_spawn completes on the connection's executor; from there, `deliver`
+  // dispatches to the handler's own executor, if it has one.
   template <class T, class Handler, class Deliver>
   void spawn(asio::awaitable<T> op, Handler handler, Deliver deliver) {
-    auto ex = asio::get_associated_executor(handler, executor_);
     asio::co_spawn(executor_, std::move(op),
-                   [h = std::move(handler), deliver, ex](std::exception_ptr e, T value) mutable {
+                   [h = std::move(handler), deliver](std::exception_ptr e, T value) mutable {
                      if (e) value = failed<T>();
-                     asio::dispatch(ex,
-                                    [h = std::move(h), deliver, v = std::move(value)]() mutable {
-                                      deliver(h, std::move(v));
-                                    });
+                     deliver(h, std::move(value));
                    });
   }
   template <class T>
