@@ -150,7 +150,8 @@ asio::awaitable<error_code> connection::connect(diagnostics* diag) {
   }
   PQsetnonblocking(conn_, 1);
   // libpq would print the server's notices on stderr, from this thread.
-  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
   arm_deadline(options_.connect_timeout);
   // PQconnectPoll may close its socket and open another (next address,
   // SSL refused): watch whichever socket it has before each wait.
