@@ -94,12 +94,15 @@ awaitable<void> until(const std::function<bool()>& done) {
   while (!done()) co_await asio::post(co_await asio::this_coro::executor, use_awaitable);
 }
 
-// Answers every request with `answer` until the endpoint ends.
-awaitable<void> serve(nats_asio::service_endpoint& ep, std::string answer) {
+// Answers every request with `answer` until the endpoint ends; `seen`
+// collects the payloads received.
+awaitable<void> serve(nats_asio::service_endpoint& ep, std::string answer,
+                      std::set<std::string>& seen) {
   while (true) {
     auto [ec, req] = co_await ep.async_receive(asio::as_tuple(use_awaitable));
     if (ec == errc::queue_overflow) continue;
     if (ec) co_return;
+    seen.insert(req.payload());
     CHECK(!req.respond(answer));
   }
 }
@@ -300,17 +303,21 @@ TEST_CASE("two instances share requests through the queue group; PING by name re
     // subscriptions, which were sent before it.
     co_await ask(conn1, "$SRV.PING.history." + svc1.id());
     co_await ask(conn2, "$SRV.PING.history." + svc2.id());
-    asio::co_spawn(ex, serve(range1, svc1.id()), asio::detached);
-    asio::co_spawn(ex, serve(range2, svc2.id()), asio::detached);
+    std::set<std::string> seen1, seen2;
+    asio::co_spawn(ex, serve(range1, svc1.id(), seen1), asio::detached);
+    asio::co_spawn(ex, serve(range2, svc2.id(), seen2), asio::detached);
 
     std::map<std::string, int> answered_by;
     for (int i = 0; i < 200 && answered_by.size() < 2; ++i) {
-      auto reply = co_await client.async_request("history.range", "x", 5s, use_awaitable);
+      auto reply =
+          co_await client.async_request("history.range", std::to_string(i), 5s, use_awaitable);
       ++answered_by[reply.payload];
     }
     CHECK(answered_by.size() == 2);
     CHECK(answered_by.count(svc1.id()) == 1);
     CHECK(answered_by.count(svc2.id()) == 1);
+    // Each request went to one instance only.
+    for (const auto& payload : seen1) CHECK(seen2.count(payload) == 0);
 
     auto replies = client.subscribe("ping.replies");
     REQUIRE(!client.publish_request("$SRV.PING.history", "ping.replies", ""));
