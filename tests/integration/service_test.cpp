@@ -8,6 +8,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <functional>
@@ -217,6 +218,29 @@ TEST_CASE("a request is received and answered, and STATS counts it with its proc
     CHECK(number(e, "processing_time") > 0);
     CHECK(number(e, "average_processing_time") == number(e, "processing_time"));
   }());
+}
+
+TEST_CASE("a request answered on another thread is sent and counted") {
+  nats_server server;
+  asio::io_context ioc;
+  asio::thread_pool workers(1);
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect_to(server);
+    auto svc = start_history(conn);
+    auto range = add_range(svc);
+    auto answer = [&]() -> awaitable<void> {
+      auto req = co_await range.async_receive(use_awaitable);
+      // As after a database query: the answer comes from a worker thread.
+      asio::post(workers, [req = std::move(req)]() mutable { CHECK(!req.respond("rows")); });
+    };
+    asio::co_spawn(co_await asio::this_coro::executor, answer(), asio::detached);
+    auto reply = co_await conn.async_request("history.range", "x", 5s, use_awaitable);
+    CHECK(reply.payload == "rows");
+    auto e = co_await endpoint_stats(conn, svc.id());
+    CHECK(number(e, "num_requests") == 1);
+    CHECK(number(e, "processing_time") > 0);
+  }());
+  workers.join();
 }
 
 TEST_CASE("respond_error sends the error headers and counts the error") {
