@@ -12,6 +12,7 @@
 #include "nats_asio/js_message.hpp"
 #include "nats_asio/kv_bucket.hpp"
 #include "nats_asio/kv_watcher.hpp"
+#include "nats_asio/service.hpp"
 #include "nats_asio/subscription.hpp"
 
 namespace {
@@ -68,6 +69,8 @@ constexpr bool kv_calls =
   w.async_next(deferred);
 };
 
+constexpr bool service_calls = requires(service_endpoint & e) { e.async_receive(deferred); };
+
 }  // namespace
 
 TEST_CASE("every async operation takes a lone completion token after its inputs") {
@@ -75,4 +78,5 @@ TEST_CASE("every async operation takes a lone completion token after its inputs"
   CHECK(jetstream_calls);
   CHECK(message_calls);
   CHECK(kv_calls);
+  CHECK(service_calls);
 }

@@ -2,6 +2,7 @@
 // public interface keeps from users (as Boost.MySQL's detail::access does).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string_view>
 
@@ -9,6 +10,7 @@
 #include "nats_asio/jetstream.hpp"
 #include "nats_asio/js_subscription.hpp"
 #include "nats_asio/kv_watcher.hpp"
+#include "nats_asio/service.hpp"
 #include "nats_asio/subscription.hpp"
 
 namespace nats_asio::detail {
@@ -40,6 +42,13 @@ struct access {
   }
   static const std::shared_ptr<watch_state>& state(const kv_watcher& watcher) noexcept {
     return watcher.state_;
+  }
+
+  // A request as an endpoint's subscription receives it (on a nats.c thread).
+  static service_request make_request(message msg, std::shared_ptr<endpoint_stats> stats,
+                                      std::weak_ptr<connection_core> core,
+                                      std::chrono::steady_clock::time_point received) {
+    return service_request(std::move(msg), std::move(stats), std::move(core), received);
   }
 };
 
