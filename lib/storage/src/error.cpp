@@ -1,7 +1,12 @@
 #include "storage/error.hpp"
 
+#include <sqlite3.h>
+
 #include <string>
 #include <string_view>
+
+#include "storage/postgres/error.hpp"
+#include "storage/sqlite/error.hpp"
 
 namespace storage {
 namespace {
@@ -39,12 +44,23 @@ namespace storage {
 
 bool may_pass(const boost::system::error_code& ec) noexcept {
   if (ec == errc::connection_lost) return true;
-  const std::string_view category = ec.category().name();
-  if (category == "sqlite") {
-    // SQLITE_BUSY, SQLITE_LOCKED (and their extended codes): another
-    // connection holds the lock past the busy timeout.
-    const int primary = ec.value() & 0xff;
-    return primary == 5 || primary == 6;
+  if (ec.category() == sqlite::sqlite_category()) {
+    // Another connection holds the lock past the busy timeout.
+    const int primary = sqlite::primary_code(ec);
+    return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+  }
+  if (ec.category() == postgres::postgres_category()) {
+    using pe = postgres::errc;
+    switch (static_cast<pe>(ec.value())) {
+      case pe::connection_failure:
+      case pe::server_shutdown:
+      case pe::serialization_failure:
+      case pe::insufficient_resources:
+      case pe::timed_out:
+        return true;
+      default:
+        return false;
+    }
   }
   return false;
 }
