@@ -270,10 +270,6 @@ class postgres_store final : public measurement_store,
     bool running = false;
   };
 
-  template <class T>
-  using op_fn = std::function<asio::awaitable<error_code>(postgres_store&, pg::connection&,
-                                                          storage::diagnostics&, T&)>;
-
   // Queues `op` on the writer or a reader; its result goes to `h` on h's
   // executor (default: the store's).
   template <class T, class Op, class Handler>
