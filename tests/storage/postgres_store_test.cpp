@@ -484,3 +484,24 @@ TEST_CASE("after close, operations fail with closed") {
     CHECK(ec == storage::errc::closed);
   }());
 }
+
+TEST_CASE("with no reader connections the writer answers the queries too") {
+  test_support::postgres_server server;
+  asio::io_context ioc;
+  const auto url = url_of(server);
+  test_support::run_async(ioc, [&]() -> asio::awaitable<void> {
+    auto store = co_await open_ok(url, 0);
+    historian::write_batch batch;
+    batch.rows = {row("s", 1, 1, 1000, 1, 1)};
+    co_await write_ok(*store, batch);
+    storage::diagnostics diag;
+    auto [ec, latest] = co_await store->async_latest(diag, tuple_awaitable);
+    REQUIRE_MESSAGE(!ec, diag.message());
+    CHECK(latest.size() == 1);
+    auto r = co_await sql(server.url(),
+                          "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client "
+                          "backend' AND pid <> pg_backend_pid()");
+    CHECK(r.get<std::int64_t>(0, 0) == 1);  // the writer alone
+    co_await close(*store);
+  }());
+}

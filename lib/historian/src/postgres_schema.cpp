@@ -10,7 +10,10 @@ namespace {
 // Unsigned 64-bit counters are stored wrapped into bigint.
 //
 // `measurements` has the unique key and one index for time ranges, no
-// more: each index on the hot table costs ingest rate. `latest` keeps one
+// more: each index on the hot table costs ingest rate. The time index
+// carries what buckets read, so that they scan the index only: a sensor's
+// rows are spread over as many heap pages as it has rows, since a stream
+// interleaves all sensors (the wider entries cost about 3 % of ingest). `latest` keeps one
 // row per sensor, upserted by the write transaction, so that the latest of
 // every sensor is a small table scan. `corrections` holds the newest
 // revision of the (rare) lectures stored in more than one revision: a row
@@ -34,7 +37,8 @@ CREATE TABLE measurements (
   stream_seq bigint NOT NULL,
   PRIMARY KEY (sensor, lecture_id, revision)
 );
-CREATE INDEX measurements_sensor_ts ON measurements (sensor, ts);
+CREATE INDEX measurements_sensor_ts ON measurements (sensor, ts)
+  INCLUDE (lecture_id, revision, value);
 CREATE TABLE latest (
   sensor integer PRIMARY KEY,
   lecture_id bigint NOT NULL,

@@ -140,13 +140,23 @@ asio::awaitable<error_code> connection::connect_op(diagnostics* diag) {
 
 asio::awaitable<error_code> connection::connect(diagnostics* diag) {
   close();
+  char* parse_error = nullptr;
+  if (PQconninfoOption* parsed = PQconninfoParse(conninfo_.c_str(), &parse_error)) {
+    PQconninfoFree(parsed);
+  } else {
+    set(diag, "invalid connection string " + mask_secrets(conninfo_) + ": " +
+                  one_line(parse_error ? parse_error : "out of memory"));
+    PQfreemem(parse_error);
+    co_return make_error_code(errc::bad_connection_string);
+  }
   conn_ = PQconnectStart(conninfo_.c_str());
   if (conn_ == nullptr) co_return connection_error(diag, errc::connection_failure);
+  // Failed at once (a host name that does not resolve): still `where` + `why`.
   if (PQstatus(conn_) == CONNECTION_BAD) {
-    // Refused before any I/O: the connection string itself.
-    auto ec = connection_error(diag, errc::bad_connection_string);
+    set(diag,
+        "cannot connect to " + mask_secrets(conninfo_) + ": " + one_line(PQerrorMessage(conn_)));
     close();
-    co_return ec;
+    co_return make_error_code(errc::connection_failure);
   }
   PQsetnonblocking(conn_, 1);
   // libpq would print the server's notices on stderr, from this thread.
