@@ -235,8 +235,9 @@ TEST_CASE("a database that cannot be opened: one line naming it, exit 1") {
   nats_server nats;
   temp_dir dir;
   std::filesystem::create_directory(dir.path() / "a-directory");
-  for (const auto& db :
-       {"sqlite:" + (dir.path() / "a-directory").string(), "sqlite:/proc/no-such-dir/iot.db"}) {
+  const std::vector<std::string> unopenable{"sqlite:" + (dir.path() / "a-directory").string(),
+                                            "sqlite:/proc/no-such-dir/iot.db"};
+  for (const auto& db : unopenable) {
     auto r = run_program({server_bin(), "--db", db}, dir.path(), {{"NATS_URL", nats.url()}});
     CHECK(r.code == 1);
     CHECK(r.err.find("cannot open database " + db) != std::string::npos);

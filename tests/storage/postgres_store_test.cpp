@@ -10,6 +10,7 @@
 #include <string>
 
 #include "historian/open_store.hpp"
+#include "measurement_store_cases.hpp"
 #include "postgres_server.hpp"
 #include "run_async.hpp"
 #include "storage/error.hpp"
@@ -101,7 +102,21 @@ asio::awaitable<void> close(measurement_store& store) {
   CHECK(!ec);
 }
 
+// The contract every store keeps (measurement_store_cases.hpp), on a fresh
+// PostgreSQL server per case.
+struct postgres_fixture {
+  test_support::postgres_server server;
+  asio::io_context ioc;
+
+  asio::awaitable<store_ptr> open() {
+    const auto url = url_of(server);  // lives in this frame while open_ok runs
+    co_return co_await open_ok(url);
+  }
+};
+
 }  // namespace
+
+MEASUREMENT_STORE_CASES(postgres_fixture);
 
 TEST_CASE("the schema is migrated once; reopening finds it current") {
   test_support::postgres_server server;
