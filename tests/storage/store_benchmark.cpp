@@ -2,7 +2,9 @@
 // is asserted): the catch-up ingest rate in batches of 5 000 rows from
 // 1 000 sensors, then, on a database filled to about 10 M rows, the latency
 // of a day in 1 000 buckets, an hour of raw rows and the latest of 10 000
-// sensors. Usage: store_benchmark DIR [ingest_rows] [fill_rows]
+// sensors. Usage: store_benchmark DIR [ingest_rows] [fill_rows] [queries|warm]
+// ("queries": only the queries, on a database filled before, each on another
+// sensor, so mostly pages not yet cached; "warm": the same, on one sensor).
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -55,15 +57,19 @@ double ms_since(steady::time_point start) {
   return std::chrono::duration<double, std::milli>(steady::now() - start).count();
 }
 
+// The median wall-clock time of `runs` calls; prints the mean CPU time too.
 template <class Op>
-asio::awaitable<double> median_ms(int runs, Op op) {
+asio::awaitable<double> median_ms(const char* name, int runs, Op op) {
   std::vector<double> times;
+  const auto cpu_start = cpu_seconds();
   for (int i = 0; i < runs; ++i) {
     const auto start = steady::now();
     co_await op(i);
     times.push_back(ms_since(start));
   }
   std::sort(times.begin(), times.end());
+  std::printf("  %s: p50 %.1f ms, CPU %.1f ms per query\n", name, times[times.size() / 2],
+              (cpu_seconds() - cpu_start) * 1000 / runs);
   co_return times[times.size() / 2];
 }
 
@@ -98,7 +104,8 @@ asio::awaitable<double> ingest(historian::measurement_store& store, std::string 
   co_return double(rows) / (ms_since(start) / 1000.0);
 }
 
-asio::awaitable<void> run(std::string dir, std::size_t ingest_rows, std::size_t fill_rows) {
+asio::awaitable<void> run(std::string dir, std::size_t ingest_rows, std::size_t fill_rows,
+                          bool queries_only, bool warm) {
   auto ex = co_await asio::this_coro::executor;
   storage::diagnostics diag;
   auto [ec, store] =
@@ -108,13 +115,15 @@ asio::awaitable<void> run(std::string dir, std::size_t ingest_rows, std::size_t 
     std::exit(1);
   }
   std::uint64_t stream_seq = 0;
-  const double rate = co_await ingest(*store, "ingest-", 1000, ingest_rows, 5000, stream_seq);
-  std::printf("ingest: %zu rows from 1000 sensors in batches of 5000: %.0f rows/s\n", ingest_rows,
-              rate);
+  if (!queries_only) {
+    const double rate = co_await ingest(*store, "ingest-", 1000, ingest_rows, 5000, stream_seq);
+    std::printf("ingest: %zu rows from 1000 sensors in batches of 5000: %.0f rows/s\n", ingest_rows,
+                rate);
+  }
 
-  if (fill_rows > 0) {
-    // Sensors with a whole day at 1 s, then 10 000 sensors with a few rows.
-    const std::size_t day_sensors = std::max<std::size_t>(1, fill_rows / 86'400);
+  // Sensors with a whole day at 1 s, then 10 000 sensors with a few rows.
+  const std::size_t day_sensors = std::max<std::size_t>(1, fill_rows / 86'400);
+  if (fill_rows > 0 && !queries_only) {
     const double fill_rate = co_await ingest(*store, "day-", day_sensors, day_sensors * 86'400,
                                              day_sensors * 50, stream_seq);
     co_await ingest(*store, "many-", 10'000, 100'000, 10'000, stream_seq);
@@ -122,24 +131,27 @@ asio::awaitable<void> run(std::string dir, std::size_t ingest_rows, std::size_t 
     std::printf("filled at %.0f rows/s: %llu rows, %llu sensors, %.0f MB\n", fill_rate,
                 (unsigned long long)st.measurements, (unsigned long long)st.sensors,
                 double(st.bytes) / 1e6);
-
+  }
+  if (fill_rows > 0) {
     const auto day = iot::clock::time_point(milliseconds(day_start));
-    const double buckets_ms = co_await median_ms(21, [&](int i) -> asio::awaitable<void> {
-      historian::bucket_query q{"day-" + std::to_string(i % day_sensors), day,
-                                day + std::chrono::hours(24), milliseconds(86'400)};
-      auto [e, b] = co_await store->async_buckets(q, diag, await);
-      if (e || b.size() != 1000) std::fprintf(stderr, "buckets: %zu\n", b.size());
-    });
-    const double hour_ms = co_await median_ms(21, [&](int i) -> asio::awaitable<void> {
-      historian::range_query q;
-      q.sensor_id = "day-" + std::to_string(i % day_sensors);
-      q.from = day + std::chrono::hours(i % 24);
-      q.to = q.from + std::chrono::hours(1);
-      q.limit = 3600;
-      auto [e, p] = co_await store->async_range(q, diag, await);
-      if (e || p.rows.size() != 3600) std::fprintf(stderr, "range: %zu\n", p.rows.size());
-    });
-    const double latest_ms = co_await median_ms(11, [&](int) -> asio::awaitable<void> {
+    const double buckets_ms =
+        co_await median_ms("day in 1000 buckets", 21, [&](int i) -> asio::awaitable<void> {
+          historian::bucket_query q{"day-" + std::to_string(warm ? 0 : i % day_sensors), day,
+                                    day + std::chrono::hours(24), milliseconds(86'400)};
+          auto [e, b] = co_await store->async_buckets(q, diag, await);
+          if (e || b.size() != 1000) std::fprintf(stderr, "buckets: %zu\n", b.size());
+        });
+    const double hour_ms =
+        co_await median_ms("one hour raw", 21, [&](int i) -> asio::awaitable<void> {
+          historian::range_query q;
+          q.sensor_id = "day-" + std::to_string(warm ? 0 : i % day_sensors);
+          q.from = day + std::chrono::hours(i % 24);
+          q.to = q.from + std::chrono::hours(1);
+          q.limit = 3600;
+          auto [e, p] = co_await store->async_range(q, diag, await);
+          if (e || p.rows.size() != 3600) std::fprintf(stderr, "range: %zu\n", p.rows.size());
+        });
+    const double latest_ms = co_await median_ms("latest", 11, [&](int) -> asio::awaitable<void> {
       auto [e, l] = co_await store->async_latest(diag, await);
       if (e || l.size() < 10'000) std::fprintf(stderr, "latest: %zu\n", l.size());
     });
@@ -158,9 +170,13 @@ int main(int argc, char** argv) {
   }
   const std::size_t ingest_rows = argc > 2 ? std::stoul(argv[2]) : 1'000'000;
   const std::size_t fill_rows = argc > 3 ? std::stoul(argv[3]) : 0;
+  const std::string mode = argc > 4 ? argv[4] : "";
+  const bool warm = mode == "warm";
+  const bool queries_only = warm || mode == "queries";
   asio::io_context ioc;
-  asio::co_spawn(ioc, run(argv[1], ingest_rows, fill_rows), [](std::exception_ptr e) {
-    if (e) std::rethrow_exception(e);
-  });
+  asio::co_spawn(ioc, run(argv[1], ingest_rows, fill_rows, queries_only, warm),
+                 [](std::exception_ptr e) {
+                   if (e) std::rethrow_exception(e);
+                 });
   ioc.run();
 }
