@@ -32,7 +32,8 @@ class database_core {
                              "cannot switch database " + path.string() + " to WAL mode");
       }
     }
-    writer->exec("PRAGMA synchronous = NORMAL");
+    writer->exec("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = " +
+                 std::to_string(options_.wal_autocheckpoint_pages));
     std::vector<std::unique_ptr<connection>> readers;
     for (std::size_t i = 0; i < options_.readers; ++i) {
       readers.push_back(

@@ -47,6 +47,10 @@ class database_core;
 
 struct database_options {
   std::size_t readers = 2;  // at least 1
+  // The writer checkpoints the WAL once it holds this many pages. Every
+  // checkpoint syncs the file; a page written by many transactions is
+  // copied once per checkpoint, so a larger WAL costs fewer writes.
+  int wal_autocheckpoint_pages = 1000;
   connection_options writer;
   connection_options reader;
 };

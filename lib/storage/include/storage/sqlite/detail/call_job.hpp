@@ -2,7 +2,8 @@
 // handler, following Asio's c_callback_wrapper example: a work guard keeps
 // the handler's executor alive while the job waits, the result (or the
 // error with the database's text for diagnostics) is moved out, and the
-// handler is posted to its executor, never run on the database thread.
+// handler is dispatched to its executor: from a database thread, which is
+// never inside that executor, this queues it there.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -35,7 +36,7 @@ struct signature_of<void> {
 
 // What an exception thrown by the callable means for its handler. A bug
 // (anything but a system_error or bad_alloc) must not pass for an error the
-// caller could handle: it is rethrown from a handler posted to `ex`, so it
+// caller could handle: it is rethrown from a handler queued on `ex`, so it
 // leaves io_context::run() as a handler's own exception would.
 template <class Executor>
 boost::system::error_code exception_to_error(std::exception_ptr e, std::string& text,
@@ -91,7 +92,7 @@ class call_job final : public job {
 
  private:
   void complete(boost::system::error_code ec, std::string text, value_type value) {
-    // Held until post() has returned: the posted handler then keeps the
+    // Held until dispatch() has returned: the queued handler then keeps the
     // executor's context running, and not before.
     auto work = std::move(work_);
     boost::asio::dispatch(work.get_executor(),
