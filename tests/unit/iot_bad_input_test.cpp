@@ -295,7 +295,7 @@ TEST_CASE("durations: negative, huge, NaN-like and very long text") {
   }
   CHECK(
       reason("5\xffs") ==
-      R"(duration "5\xffs" is not a duration: use a number and a unit (ms, s, m, h), like 250ms, 5s or 1m30s)");
+      R"(duration "5\xffs" is not a duration: use a number and a unit (ms, s, m, h, d), like 250ms, 5s, 1m30s or 30d)");
   CHECK(contains(reason(std::string("5\0s", 3)), R"(duration "5\x00s" is not a duration)"));
   CHECK(reason("") == "the duration is empty");
   // Long but valid: a fraction of a million digits, leading zeros.

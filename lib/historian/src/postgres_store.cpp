@@ -550,7 +550,7 @@ DELETE FROM latest l WHERE l.ts < $1 AND NOT EXISTS (
   asio::awaitable<error_code> stats(pg::connection& c, storage::diagnostics& d, store_stats& out) {
     auto [ec, r] = co_await c.async_query(R"sql(
 SELECT (SELECT count(*) FROM measurements), (SELECT count(*) FROM rejected),
-       (SELECT count(*) FROM sensors),
+       (SELECT count(*) FROM latest),
        pg_total_relation_size('measurements') + pg_total_relation_size('rejected')
        + pg_total_relation_size('sensors') + pg_total_relation_size('latest')
        + pg_total_relation_size('corrections'))sql",

@@ -59,7 +59,7 @@ struct bucket {
 struct store_stats {
   std::uint64_t measurements = 0;  // rows, every revision
   std::uint64_t rejected = 0;
-  std::uint64_t sensors = 0;
+  std::uint64_t sensors = 0;  // with at least one row
   std::uint64_t bytes = 0;  // on disk: file size or relation sizes with indexes
 };
 
