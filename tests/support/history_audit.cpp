@@ -195,11 +195,15 @@ history_audit audit_history(const std::string& nats_url, const std::string& db_u
         nats_asio::jetstream js(conn);
         auto info = co_await js.async_stream_info(names.measurements_stream, use_awaitable);
         a.stream_messages = info.state.messages;
+        // Acknowledged reading keeps at most max_ack_pending messages in
+        // flight, so a stream of any size fits the receive queue.
         nats_asio::consumer_config cc;
-        cc.ack = nats_asio::ack_policy::none;
-        auto sub = co_await js.async_subscribe(names.measurements_stream, cc, 65536, use_awaitable);
+        cc.ack = nats_asio::ack_policy::explicit_ack;
+        cc.max_ack_pending = 8192;
+        auto sub = co_await js.async_subscribe(names.measurements_stream, cc, 16384, use_awaitable);
         for (std::uint64_t i = 0; i < a.stream_messages; ++i) {
           auto msg = co_await sub.async_receive(use_awaitable);
+          msg.ack();
           iot::measurement m;
           if (!iot::decode_complete_measurement(msg.payload(), m).empty()) continue;
           if (msg.subject() != names.measurements_of(m.sensor_id)) continue;
