@@ -192,4 +192,24 @@ boost::asio::awaitable<bool> ensure_command_consumer(nats_asio::jetstream& js,
   co_return false;
 }
 
+boost::asio::awaitable<std::optional<provisioned>> connect_and_provision(
+    nats_asio::connection& conn, std::optional<nats_asio::jetstream>& js, const app_settings& s,
+    const logger& log, const bool& stopping, boost::asio::steady_timer& pause) {
+  auto [ec, detail] = co_await conn.async_connect(s.connect, as_tuple(use_awaitable));
+  if (ec) {
+    log.error(connect_failure(s, ec, detail));
+    co_return std::nullopt;
+  }
+  js.emplace(conn);
+  start_retry retry(s.start_timeout, log, log_level::info, stopping, pause);
+  std::string error;
+  auto assets = co_await provision(*js, s, retry, error);
+  if (!assets) {
+    if (!stopping) log.error(error);
+    co_return std::nullopt;
+  }
+  for (const auto& warning : assets->warnings) log.warn(warning);
+  co_return assets;
+}
+
 }  // namespace apps

@@ -38,6 +38,15 @@ boost::asio::awaitable<std::optional<provisioned>> provision(nats_asio::jetstrea
                                                              start_retry& retry,
                                                              std::string& error);
 
+// A long-running program's start: connects `conn` with s.connect, makes `js`
+// on it and provisions (retrying while the servers are not ready, until
+// `stopping`; `pause` ends a wait at once when cancelled). Failures and
+// warnings are logged, one line each (a failure is not logged once
+// stopping); nullopt after a failure.
+boost::asio::awaitable<std::optional<provisioned>> connect_and_provision(
+    nats_asio::connection& conn, std::optional<nats_asio::jetstream>& js, const app_settings& s,
+    const logger& log, const bool& stopping, boost::asio::steady_timer& pause);
+
 // The durable push consumer through which sensor `sensor_id` receives its
 // commands. The admin creates it ahead of time (a sensor may not create
 // consumers under per-sensor permissions), and the sensor asks for exactly

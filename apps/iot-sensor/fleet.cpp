@@ -76,22 +76,9 @@ asio::awaitable<void> fleet_runtime::wait_until(std::function<bool()> done) {
 }
 
 asio::awaitable<bool> fleet_runtime::connect_and_provision() {
-  const auto& s = options_.settings;
-  auto [ec, detail] = co_await conn_.async_connect(s.connect, as_tuple(use_awaitable));
-  if (ec) {
-    log_.error(apps::connect_failure(s, ec, detail));
-    co_return false;
-  }
-  js_.emplace(conn_);
-  apps::start_retry retry(s.start_timeout, log_, apps::log_level::info, stopping_,
-                          provision_pause_);
-  std::string error;
-  auto assets = co_await apps::provision(*js_, s, retry, error);
-  if (!assets) {
-    if (!stopping_) log_.error(error);
-    co_return false;
-  }
-  for (const auto& warning : assets->warnings) log_.warn(warning);
+  auto assets = co_await apps::connect_and_provision(conn_, js_, options_.settings, log_, stopping_,
+                                                     provision_pause_);
+  if (!assets) co_return false;
   kv_ = std::move(assets->config);
   publisher_.emplace(*js_, options_.buffer, log_);
   context_.emplace(sensor_context{conn_, *js_, *kv_, *publisher_, options_.settings});

@@ -54,6 +54,7 @@ awaitable<std::string> ingest::run() {
     co_return "cannot create the consumer " + std::string(historian_consumer) + " on " +
         names_.measurements_stream + ": " + ec.message() + retry.gave_up_note();
   }
+  if (stopping_) co_return "";  // stopped while the consumer was made
   log_.info("storing measurements of " + names_.measurements_stream + " into " + store_->name());
 
   batch_channel batches(co_await asio::this_coro::executor, 1);
@@ -81,7 +82,7 @@ awaitable<std::string> ingest::receive_batches(nats_asio::js_subscription& sub,
                                                batch_channel& out) {
   auto ex = co_await asio::this_coro::executor;
   asio::steady_timer linger(ex);
-  for (;;) {
+  while (!stopping_) {
     pending p;
     // The first message waits as long as it takes; the rest of the batch is
     // what has arrived, plus what arrives within the linger time.
@@ -116,8 +117,9 @@ awaitable<std::string> ingest::receive_batches(nats_asio::js_subscription& sub,
     }
     if (p.messages.empty()) co_return "";
     auto [ec] = co_await out.async_send(error_code{}, std::move(p), as_tuple(use_awaitable));
-    if (ec || stopping_) co_return "";
+    if (ec) co_return "";
   }
+  co_return "";
 }
 
 awaitable<std::string> ingest::write_batches(batch_channel& in) {

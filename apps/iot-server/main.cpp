@@ -1,14 +1,13 @@
 // iot-server: keeps every measurement of the stream in a database and
 // answers history queries.
 #include <CLI/CLI.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <iostream>
 
 #include "../common/app_settings.hpp"
 #include "../common/cli_parse.hpp"
 #include "../common/logger.hpp"
+#include "../common/run_program.hpp"
 #include "server.hpp"
 #include "server_settings.hpp"
 
@@ -44,24 +43,6 @@ int main(int argc, char** argv) {
   apps::logger log("iot-server", *level);
   boost::asio::io_context ioc;
   server::server_runtime runtime(ioc.get_executor(), std::move(*nats), std::move(*own), log);
-  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](auto ec, int) {
-    if (!ec) runtime.stop();
-  });
-  int rc = 1;
-  boost::asio::co_spawn(ioc, runtime.run(), [&](std::exception_ptr e, int code) {
-    signals.cancel();
-    if (e) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        log.error(std::string("unexpected failure: ") + ex.what());
-      }
-      rc = 1;
-    } else {
-      rc = code;
-    }
-  });
-  ioc.run();
-  return rc;
+  return apps::run_until_done(
+      ioc, runtime.run(), [&] { runtime.stop(); }, log);
 }

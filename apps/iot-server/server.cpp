@@ -63,30 +63,11 @@ awaitable<bool> server_runtime::open_database() {
   co_return true;
 }
 
-awaitable<bool> server_runtime::connect_and_provision() {
-  const auto& s = nats_settings_;
-  auto [ec, detail] = co_await conn_.async_connect(s.connect, as_tuple(use_awaitable));
-  if (ec) {
-    log_.error(apps::connect_failure(s, ec, detail));
-    co_return false;
-  }
-  js_.emplace(conn_);
-  apps::start_retry retry(s.start_timeout, log_, apps::log_level::info, stopping_,
-                          provision_pause_);
-  std::string error;
-  auto assets = co_await apps::provision(*js_, s, retry, error);
-  if (!assets) {
-    if (!stopping_) log_.error(error);
-    co_return false;
-  }
-  for (const auto& warning : assets->warnings) log_.warn(warning);
-  co_return true;
-}
-
 awaitable<int> server_runtime::run() {
   if (!co_await open_database()) co_return 1;
   int code = 0;
-  if (!co_await connect_and_provision()) {
+  if (!co_await apps::connect_and_provision(conn_, js_, nats_settings_, log_, stopping_,
+                                            provision_pause_)) {
     code = stopping_ ? 0 : 1;
   } else {
     using namespace asio::experimental::awaitable_operators;

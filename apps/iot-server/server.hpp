@@ -32,7 +32,6 @@ class server_runtime {
 
  private:
   boost::asio::awaitable<bool> open_database();
-  boost::asio::awaitable<bool> connect_and_provision();
 
   apps::app_settings nats_settings_;
   server_settings settings_;

@@ -78,7 +78,7 @@ std::uint64_t stream_size(const nats_server& server, const std::string& stream) 
 
 TEST_CASE("every argument error: one line naming the program, exit code 2") {
   temp_dir dir;
-  const std::string s = sensor_bin(), m = sim_bin();
+  const std::string s = sensor_bin(), m = sim_bin(), v = test_support::server_bin();
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
       {{s, "--sensorID", "no spaces"}, "is invalid"},
       {{s}, "--sensorID is required"},
@@ -96,7 +96,7 @@ TEST_CASE("every argument error: one line naming the program, exit code 2") {
       {{s, "--sensorID", "a", "--replicas", "2"}, "NATS_REPLICAS"},
       {{s, "--sensorID", "a", "--env-file", "/nonexistent/.env"}, "/nonexistent/.env"},
       {{m}, "subcommand"},
-      {{m, "launch"}, "list or provision)"},  // every subcommand named
+      {{m, "launch"}, "provision or history)"},  // every subcommand named
       {{m, "get_config"}, "--sensorID is required"},
       {{m, "edit_config", "--sensorID", "s1", "--interval", "0"}, "--interval"},
       {{m, "edit_config", "--sensorID", "s1", "--interval", "soon"}, "--interval"},
@@ -105,6 +105,21 @@ TEST_CASE("every argument error: one line naming the program, exit code 2") {
       {{m, "edit_measurement", "--sensorID", "s1", "--id", "3", "--value", ""}, "--value"},
       {{m, "subscribe", "--sensorID", "s1", "--from", "last:0"}, "--from"},
       {{m, "subscribe", "--sensorID", "s1", "--count", "0"}, "--count"},
+      {{m, "history", "--sensorID", "s1", "--since", "soon"}, "--since"},
+      {{m, "history", "--sensorID", "s1", "--from", "yesterday"}, "--from"},
+      {{m, "history", "--sensorID", "s1", "--from", "2026-01-02T00:00:00Z", "--to",
+        "2026-01-01T00:00:00Z"},
+       "before --to"},
+      {{m, "history", "--sensorID", "s1", "--since", "1h", "--from", "2026-01-01T00:00:00Z"},
+       "--since"},
+      {{m, "history", "--sensorID", "s1", "--step", "0"}, "--step"},
+      {{m, "history", "--sensorID", "s1", "--json", "--csv"}, "--csv"},
+      {{v, "--role", "both"}, "--role"},
+      {{v, "--db", "mysql://db"}, "--db"},
+      {{v, "--retention", "soon"}, "--retention"},
+      {{v, "--batch", "0"}, "--batch"},
+      {{v, "--linger", "x"}, "--linger"},
+      {{v, "--bogus"}, "--bogus"},
   };
   for (const auto& [args, mentions] : cases) {
     std::string line;
@@ -114,7 +129,8 @@ TEST_CASE("every argument error: one line naming the program, exit code 2") {
     CHECK(r.code == 2);
     CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
     CHECK(r.err.find(mentions) != std::string::npos);
-    CHECK((r.err.starts_with("iot-sensor: ") || r.err.starts_with("iot-sim: ")));
+    CHECK((r.err.starts_with("iot-sensor: ") || r.err.starts_with("iot-sim: ") ||
+           r.err.starts_with("iot-server: ")));
   }
   auto help = run_program({m, "edit_config", "--help"}, dir.path());
   CHECK(help.code == 0);
