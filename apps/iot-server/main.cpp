@@ -41,6 +41,10 @@ int main(int argc, char** argv) {
   if (!own) return usage(error);
 
   apps::logger log("iot-server", *level);
+  if (auto e = server::make_database_directory(*own); !e.empty()) {
+    log.error(e);
+    return 1;
+  }
   boost::asio::io_context ioc;
   server::server_runtime runtime(ioc.get_executor(), std::move(*nats), std::move(*own), log);
   return apps::run_until_done(

@@ -4,8 +4,6 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <filesystem>
-#include <system_error>
 
 #include "../common/provision.hpp"
 #include "../common/start_retry.hpp"
@@ -38,17 +36,6 @@ void server_runtime::stop() {
 }
 
 awaitable<bool> server_runtime::open_database() {
-  if (settings_.db.type == storage::database_url::kind::sqlite) {
-    // The embedded default needs nothing installed or created beforehand.
-    const auto dir = std::filesystem::path(settings_.db.target).parent_path();
-    std::error_code ec;
-    if (!dir.empty()) std::filesystem::create_directories(dir, ec);
-    if (ec) {
-      log_.error("cannot open database " + settings_.db.masked + ": cannot create directory " +
-                 dir.string() + ": " + ec.message());
-      co_return false;
-    }
-  }
   storage::diagnostics diag;
   auto [ec, store] = co_await historian::async_open_store(co_await asio::this_coro::executor,
                                                           settings_.db, historian::store_options{},

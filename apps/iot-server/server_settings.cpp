@@ -1,6 +1,8 @@
 #include "server_settings.hpp"
 
 #include <charconv>
+#include <filesystem>
+#include <system_error>
 
 #include "iot/duration.hpp"
 
@@ -88,6 +90,16 @@ std::optional<server_settings> resolve_server_settings(const server_flags& f,
     return std::nullopt;
   }
   return out;
+}
+
+std::string make_database_directory(const server_settings& s) {
+  if (s.db.type != storage::database_url::kind::sqlite) return "";
+  const auto dir = std::filesystem::path(s.db.target).parent_path();
+  std::error_code ec;
+  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+  if (!ec) return "";
+  return "cannot open database " + s.db.masked + ": cannot create directory " + dir.string() +
+         ": " + ec.message();
 }
 
 }  // namespace server

@@ -44,4 +44,9 @@ struct server_settings {
 std::optional<server_settings> resolve_server_settings(const server_flags& flags,
                                                        const iot::settings& s, std::string& error);
 
+// A SQLite database's directory, made when missing: the embedded default
+// needs nothing installed or created beforehand. Called before the event
+// loop runs (it is file I/O). Returns "" or a one-line reason.
+std::string make_database_directory(const server_settings& s);
+
 }  // namespace server

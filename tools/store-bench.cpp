@@ -1,8 +1,8 @@
-// Measures the SQLite measurement store by hand (not a test: nothing here
-// is asserted): the catch-up ingest rate in batches of 5 000 rows from
+// Measures the SQLite measurement store by hand (a tool, not a test: nothing
+// here is asserted): the catch-up ingest rate in batches of 5 000 rows from
 // 1 000 sensors, then, on a database filled to about 10 M rows, the latency
 // of a day in 1 000 buckets, an hour of raw rows and the latest of 10 000
-// sensors. Usage: store_benchmark DIR [ingest_rows] [fill_rows] [queries|warm]
+// sensors. Usage: store-bench DIR [ingest_rows] [fill_rows] [queries|warm]
 // ("queries": only the queries, on a database filled before, each on another
 // sensor, so mostly pages not yet cached; "warm": the same, on one sensor).
 #include <sys/resource.h>
@@ -165,7 +165,7 @@ asio::awaitable<void> run(std::string dir, std::size_t ingest_rows, std::size_t 
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: store_benchmark DIR [ingest_rows] [fill_rows]\n");
+    std::fprintf(stderr, "usage: store-bench DIR [ingest_rows] [fill_rows]\n");
     return 2;
   }
   const std::size_t ingest_rows = argc > 2 ? std::stoul(argv[2]) : 1'000'000;
