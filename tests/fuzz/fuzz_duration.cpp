@@ -4,6 +4,7 @@
 // not negative, formats and parses back to itself, and interval_error accepts
 // exactly 1 ms - 24 h.
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -34,7 +35,7 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 // Blanks, then either one number (seconds) or numbers each followed by a unit
-// of h, m, s, ms, from the largest to the smallest, each once; a number is
+// of d, h, m, s, ms, from the largest to the smallest, each once; a number is
 // digits with an optional "." and digits, at least one digit in all. Values
 // are rounded to the nearest millisecond, halves up.
 verdict reference(std::string_view s) {
@@ -49,7 +50,7 @@ verdict reference(std::string_view s) {
   constexpr u128 scale = pow10(frac_digits);
   u128 sum = 0, slack = 0;
   bool exact = true;  // false when an integer part is too long to compute with
-  int last_rank = 4;
+  int last_rank = 5;
   std::size_t i = 0;
   for (int part = 0; i < s.size(); ++part) {
     std::string_view integer, fraction;
@@ -70,6 +71,8 @@ verdict reference(std::string_view s) {
     if (unit.empty()) {
       if (part != 0 || i != s.size()) return {true, false, 0};
       unit_ms = 1000, rank = 1;
+    } else if (unit == "d") {
+      unit_ms = 86'400'000, rank = 4;
     } else if (unit == "h") {
       unit_ms = 3'600'000, rank = 3;
     } else if (unit == "m") {
@@ -103,7 +106,9 @@ verdict reference(std::string_view s) {
   const u128 low = (sum + half) / scale;
   const u128 high = slack == 0 ? low : (sum + slack + half - 1) / scale;
   if (low != high) return {};
-  return {true, true, static_cast<std::int64_t>(low)};  // below 2^62: 12 digits of hours
+  // Below 2^127 (12 digits of each unit); a count past int64 is too large.
+  if (low > static_cast<u128>(std::numeric_limits<std::int64_t>::max())) return {true, false, 0};
+  return {true, true, static_cast<std::int64_t>(low)};
 }
 
 void check_interval(milliseconds d) {
