@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Writes a nats-server configuration with one identity per sensor, each
 # allowed only its own subjects, plus an admin identity for provisioning and
-# iot-sim. nats-server 2.9 configuration files have no per-user templates
+# iot-sim, and a historian identity for iot-server. nats-server 2.9 configuration files have no per-user templates
 # outside operator mode, so every sensor gets its own, generated, block.
 #
 #   tools/gen-perms.sh [options] SENSOR_ID...
@@ -10,6 +10,7 @@
 #                        for each identity, to pass to the programs with --env-file
 #     --demo-passwords   "<user>-password" instead of random passwords (demos and tests only)
 #     --admin NAME       the admin's user name (default: admin)
+#     --historian NAME   iot-server's user name (default: historian)
 #     --listen HOST:PORT client address (default: 127.0.0.1:4222); "" leaves it to the flags
 #     --store-dir DIR    JetStream store directory (default: .data/jetstream); "" leaves it
 #                        to the server's -sd flag (which may not be combined with a store_dir here)
@@ -28,6 +29,7 @@ out=
 env_dir=
 demo=0
 admin=admin
+historian=historian
 listen=127.0.0.1:4222
 store_dir=.data/jetstream
 sensors=()
@@ -37,6 +39,7 @@ while [ $# -gt 0 ]; do
     --env-dir) env_dir=${2:?}; shift 2 ;;
     --demo-passwords) demo=1; shift ;;
     --admin) admin=${2:?}; shift 2 ;;
+    --historian) historian=${2:?}; shift 2 ;;
     --listen) listen=${2?}; shift 2 ;;
     --store-dir) store_dir=${2?}; shift 2 ;;
     -h|--help) usage ;;
@@ -48,13 +51,13 @@ done
 
 # Sensor ids are 1-64 of [A-Za-z0-9_-] (as in iot-sensor): one subject token each.
 declare -A seen=()
-for id in "$admin" "${sensors[@]}"; do
+for id in "$admin" "$historian" "${sensors[@]}"; do
   if ! [[ $id =~ ^[A-Za-z0-9_-]{1,64}$ ]]; then
     echo "gen-perms: \"$id\" is not a valid id (1-64 of A-Z a-z 0-9 _ -)" >&2
     exit 2
   fi
   if [ -n "${seen[$id]:-}" ]; then
-    echo "gen-perms: \"$id\" is given twice (the admin's name counts too)" >&2
+    echo "gen-perms: \"$id\" is given twice (the admin's and the historian's names count too)" >&2
     exit 2
   fi
   seen[$id]=1
@@ -68,6 +71,7 @@ bucket=${NATS_CONFIG_BUCKET:-SENSOR_CONFIG}
 deadletter_stream=${NATS_DEADLETTER_STREAM:-DEADLETTER}
 deadletter_subject=${NATS_DEADLETTER_SUBJECT:-sensor.deadletter}
 events_subject=${NATS_EVENTS_SUBJECT:-sensor.events}
+history_subject=${NATS_HISTORY_SUBJECT:-sensor.history}
 
 password() {
   if [ "$demo" = 1 ]; then
@@ -79,7 +83,7 @@ password() {
 }
 
 declare -A passwords=()
-for id in "$admin" "${sensors[@]}"; do passwords[$id]=$(password "$id"); done
+for id in "$admin" "$historian" "${sensors[@]}"; do passwords[$id]=$(password "$id"); done
 
 generate() {
   cat <<EOF
@@ -131,6 +135,10 @@ generate() {
 # - Passwords are in plain text: keep this file readable only by the server's
 #   user. The admin may do everything iot-sim and provisioning need, and so
 #   can read every sensor's data and inboxes.
+# - The historian (iot-server) reads the measurements through its durable
+#   consumer "historian" only, and answers history requests; replies to its
+#   own requests arrive under _INBOX.historian. It may answer any inbox, as a
+#   service must.
 
 $([ -n "$listen" ] && printf 'listen: %s' "$listen")
 $(if [ -n "$store_dir" ]; then
@@ -154,6 +162,9 @@ authorization {
             "\$JS.FC.>"
             # iot-sim edit_config and edit_measurement.
             "${commands_subject}.>"
+            # iot-sim history, and finding the history service.
+            "${history_subject}.>"
+            "\$SRV.>"
           ]
         }
         subscribe: {
@@ -162,6 +173,41 @@ authorization {
             "_INBOX.>"
             # Command results.
             "${events_subject}.>"
+          ]
+        }
+      }
+    }
+    # The historian: iot-server, ingest and the history service.
+    {
+      user: "${historian}"
+      password: "${passwords[$historian]}"
+      permissions: {
+        publish: {
+          allow: [
+            # Make or bind to its durable consumer, acknowledge what it stored,
+            # answer flow control.
+            "\$JS.API.CONSUMER.DURABLE.CREATE.${measurements_stream}.historian"
+            "\$JS.API.CONSUMER.INFO.${measurements_stream}.historian"
+            "\$JS.ACK.${measurements_stream}.historian.>"
+            "\$JS.FC.${measurements_stream}.>"
+            # Find the streams provisioned (read-only).
+            "\$JS.API.STREAM.INFO.${measurements_stream}"
+            "\$JS.API.STREAM.INFO.${commands_stream}"
+            "\$JS.API.STREAM.INFO.${deadletter_stream}"
+            "\$JS.API.STREAM.INFO.KV_${bucket}"
+            # Answers to history requests and to service discovery.
+            "_INBOX.>"
+          ]
+        }
+        subscribe: {
+          allow: [
+            # Its consumer's deliveries.
+            "historian.deliver"
+            # History requests and service discovery.
+            "${history_subject}.>"
+            "\$SRV.>"
+            # Replies to its own requests.
+            "_INBOX.historian.>"
           ]
         }
       }
@@ -225,5 +271,5 @@ else
 fi
 if [ -n "$env_dir" ]; then
   mkdir -p "$env_dir"
-  for id in "$admin" "${sensors[@]}"; do write_env "$id"; done
+  for id in "$admin" "$historian" "${sensors[@]}"; do write_env "$id"; done
 fi

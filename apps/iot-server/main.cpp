@@ -8,6 +8,7 @@
 #include "../common/cli_parse.hpp"
 #include "../common/logger.hpp"
 #include "../common/run_program.hpp"
+#include "iot/wire.hpp"
 #include "server.hpp"
 #include "server_settings.hpp"
 
@@ -35,6 +36,9 @@ int main(int argc, char** argv) {
   std::string error;
   auto nats = apps::resolve_settings(flags, "iot-server", error);
   if (!nats) return usage(error);
+  // Replies to its own requests arrive under _INBOX.historian, so that the
+  // historian's identity (tools/gen-perms.sh) need not read other inboxes.
+  nats->connect.inbox_prefix = iot::wire_names::inbox_prefix("historian");
   auto env = iot::settings::load(flags.env_file, error);
   if (!error.empty()) return usage(error);
   auto own = server::resolve_server_settings(own_flags, env, error);

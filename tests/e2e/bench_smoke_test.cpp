@@ -29,8 +29,9 @@ void require_positive(const boost::json::object& o, std::initializer_list<const 
 TEST_CASE("iot-bench --smoke reports every scenario with its figures") {
   test_support::temp_dir dir;
   const auto r = test_support::run_program(
-      {std::getenv("IOT_BENCH_BIN"), "--smoke", "--sensor-bin", std::getenv("IOT_SENSOR_BIN")},
-      dir.path(), {}, 100s);
+      {std::getenv("IOT_BENCH_BIN"), "--smoke", "--sensor-bin", std::getenv("IOT_SENSOR_BIN"),
+       "--server-bin", std::getenv("IOT_SERVER_BIN")},
+      dir.path(), {}, 200s);
   REQUIRE_MESSAGE(r.code == 0, "exit code " << r.code << "\nstdout:\n"
                                             << r.out << "\nstderr:\n"
                                             << r.err);
@@ -48,7 +49,7 @@ TEST_CASE("iot-bench --smoke reports every scenario with its figures") {
     CHECK_MESSAGE(!o.contains("error"), line);
     by_scenario[std::string(o.at("scenario").get_string())].push_back(o);
   }
-  for (const char* s : {"publish", "kv", "command", "fleet"})
+  for (const char* s : {"publish", "kv", "command", "fleet", "historian"})
     REQUIRE_MESSAGE(by_scenario.contains(s), "no " << s << " result in:\n" << r.out);
 
   CHECK(by_scenario["publish"].size() == 2);  // one subject, many subjects
@@ -73,4 +74,30 @@ TEST_CASE("iot-bench --smoke reports every scenario with its figures") {
                          "bytes_per_sensor", "server_rss_bytes"});
     CHECK(number(o, "sensor_exit_code") == 0);
   }
+
+  // Each part on each database, with its figures; the stored rows are the
+  // stream's (5 000), the queries see the whole filled day.
+  std::set<std::pair<std::string, std::string>> parts;
+  for (const auto& o : by_scenario["historian"]) {
+    const std::string part(o.at("part").as_string()), db(o.at("database").as_string());
+    parts.emplace(part, db);
+    if (part == "catch_up") {
+      CHECK(number(o, "rows") == 5000);
+      require_positive(o, {"rows_per_s", "raw_drain_rows_per_s", "plain_insert_rows_per_s", "ratio",
+                           "bytes_per_row"});
+    } else if (part == "live_lag") {
+      require_positive(o, {"committed", "lag_p99_at_most_ms"});
+      CHECK(number(o, "fleet_exit_code") == 0);
+    } else {
+      CHECK(number(o, "buckets") == 1000);
+      CHECK(number(o, "hour_rows") == 3600);
+      CHECK(number(o, "rows") >= 5000 + 86'400);
+      require_positive(o, {"day_in_buckets_p50_ms", "hour_raw_p50_ms", "latest_p50_ms",
+                           "latest_sensors", "bytes_per_row"});
+    }
+  }
+  std::set<std::pair<std::string, std::string>> expected;
+  for (const char* db : {"sqlite", "postgresql"})
+    for (const char* part : {"catch_up", "live_lag", "queries"}) expected.emplace(part, db);
+  CHECK(parts == expected);
 }

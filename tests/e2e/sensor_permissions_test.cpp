@@ -1,6 +1,6 @@
 // Per-sensor permissions (tools/gen-perms.sh): a sensor under its own
 // identity works end to end, and is refused everything of another sensor's,
-// at once and with a clear error.
+// at once and with a clear error; iot-server works under the historian's.
 #include <doctest/doctest.h>
 #include <signal.h>
 
@@ -139,6 +139,8 @@ TEST_CASE("the ready configuration in tools/ is what the generator makes") {
   CHECK(bad.code == 2);
   auto twice = run_program({"/bin/bash", gen_perms(), "admin"}, dir.path());
   CHECK(twice.code == 2);
+  auto historian = run_program({"/bin/bash", gen_perms(), "historian"}, dir.path());
+  CHECK(historian.code == 2);
 }
 
 TEST_CASE("sensor-1 under its own identity: measurements, the admin's commands, config") {
@@ -311,4 +313,41 @@ TEST_CASE("a reply subject cannot smuggle measurements or commands into sensor-2
   CHECK(seen.err.find("ignored a message on sensor.measurements.sensor-2") != std::string::npos);
   for (const auto& line : lines_of(seen.out))
     CHECK(boost::json::parse(line).at("lecture").as_string() != "99.99");
+}
+
+TEST_CASE("iot-server under the historian identity stores and answers; a sensor may not ask") {
+  temp_dir dir;
+  nats_server server(secured(dir));
+  provision(server, dir);
+  running_sensor sensor(server, dir, "sensor-1");
+  child_process historian(
+      {test_support::server_bin(), "--db", "sqlite:" + (dir.path() / "history.db").string()},
+      dir.path(), identity(server, "historian"));
+  REQUIRE_MESSAGE(historian.wait_for("history service", 30s, true), historian.err());
+
+  // The admin reads sensor-1's history as it is being stored.
+  std::size_t rows = 0;
+  const auto deadline = clock::now() + 30s;
+  while (rows < 3 && clock::now() < deadline) {
+    auto r = sim_as(server, dir, "admin",
+                    {"history", "--sensorID", "sensor-1", "--since", "1h", "--json"});
+    REQUIRE_MESSAGE(r.code == 0, r.err);
+    rows = boost::json::parse(r.out).as_array().size();
+  }
+  CHECK(rows >= 3);
+
+  // sensor-1 may publish measurements but not ask for history, not even its own.
+  auto asked =
+      sim_as(server, dir, "sensor-1", {"history", "--sensorID", "sensor-1", "--since", "1h"});
+  CHECK(asked.code != 0);
+  CHECK_MESSAGE(asked.err.find("permission") != std::string::npos, asked.err);
+
+  sensor.process.signal(SIGTERM);
+  CHECK(sensor.process.wait(15s) == 0);
+  historian.signal(SIGTERM);
+  CHECK(historian.wait(15s) == 0);
+  // Nothing the historian did was refused.
+  const auto log = historian.err();
+  CHECK_MESSAGE(log.find("permission denied") == std::string::npos, log);
+  CHECK_MESSAGE(log.find(" ERROR ") == std::string::npos, log);
 }

@@ -175,6 +175,9 @@ TEST_CASE("a full publish window makes the caller wait; cancelling that wait sen
     co_await conn.async_connect(o, use_awaitable);
     nats_asio::jetstream js(conn);
     co_await js.async_ensure_stream(stream("WINDOW", "window.>"), use_awaitable);
+    // A stopped server acknowledges nothing: the first publish holds the
+    // window's one slot until it continues, so the second surely waits.
+    REQUIRE(::kill(server.pid(), SIGSTOP) == 0);
     std::optional<error_code> first, second;
     asio::cancellation_signal cancel_second;
     js.async_publish("window.a", "1", [&](error_code ec, nats_asio::pub_ack) { first = ec; });
@@ -183,7 +186,9 @@ TEST_CASE("a full publish window makes the caller wait; cancelling that wait sen
         asio::bind_cancellation_slot(cancel_second.slot(),
                                      [&](error_code ec, nats_asio::pub_ack) { second = ec; }));
     cancel_second.emit(asio::cancellation_type::terminal);
-    for (int i = 0; i < 1000 && !(first && second); ++i) co_await sleep_for(10ms);
+    for (int i = 0; i < 1000 && !second; ++i) co_await sleep_for(10ms);
+    REQUIRE(::kill(server.pid(), SIGCONT) == 0);
+    for (int i = 0; i < 1000 && !first; ++i) co_await sleep_for(10ms);
     REQUIRE(first);
     REQUIRE(second);
     CHECK(!*first);

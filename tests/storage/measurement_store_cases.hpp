@@ -238,6 +238,7 @@ TEST_CASE_TEMPLATE_DEFINE(
     CHECK(b[0].count == 3);
     CHECK(b[0].min == 12.0);
     CHECK(b[0].max == 51.0);
+    CHECK(b[0].last == 51.0);  // the corrected lecture is the bucket's last
 
     auto l = co_await latest(s);
     REQUIRE(l.size() == 1);
@@ -368,6 +369,21 @@ TEST_CASE_TEMPLATE_DEFINE("measurement_store: buckets give min, max, avg, count 
     CHECK(b[0] == historian::bucket{at(t0), 1, 5, 3, 3, 3});
     CHECK(b[1] == historian::bucket{at(t0 + 20'000), -2, 7, 2.5, 2, -2});
 
+    // A `to` inside a bucket ends that bucket there.
+    q.to = at(t0 + 25'000);
+    const auto cut = co_await buckets(s, q);
+    REQUIRE(cut.size() == 2);
+    CHECK(cut[1] == historian::bucket{at(t0 + 20'000), 7, 7, 7, 1, 7});
+
+    // Very many buckets (30 000 of 1 ms), mostly empty: only the full ones.
+    q.to = at(t0 + 30'000);
+    q.step = milliseconds(1);
+    const auto fine = co_await buckets(s, q);
+    REQUIRE(fine.size() == 5);
+    CHECK(fine[0] == historian::bucket{at(t0), 1, 1, 1, 1, 1});
+    CHECK(fine[4] == historian::bucket{at(t0 + 25'000), -2, -2, -2, 1, -2});
+
+    q.step = milliseconds(10'000);
     q.sensor_id = "unknown";
     const auto unknown_buckets = co_await buckets(s, q);
     CHECK(unknown_buckets.empty());

@@ -59,30 +59,16 @@ struct message_plan {
 };
 
 message_plan planned(const publish_plan& p, std::uint64_t index, iot::clock::time_point base) {
-  const auto total_originals = static_cast<std::uint64_t>(p.sensors) * p.per_sensor;
-  const auto total_corrections = static_cast<std::uint64_t>(p.sensors) * p.corrections;
-  iot::measurement m;
-  if (index < total_originals + total_corrections) {
-    const bool correction = index >= total_originals;
-    const auto i = correction ? index - total_originals : index;
-    const auto sensor = 1 + i % p.sensors;
-    const auto n = i / p.sensors;  // 0-based position in the sensor's series
-    m.sensor_id = p.prefix + "-" + std::to_string(sensor);
-    m.seq = p.first_seq + n;
-    m.timestamp = base + std::chrono::seconds(m.seq);
-    m.lecture_id = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(m.timestamp.time_since_epoch())
-            .count());
-    m.value = static_cast<double>(m.seq) / 4 + (correction ? 100 : 0);
-    m.lecture = std::to_string(m.value);
-    m.unit = "celsius";
-    m.revision = correction ? 2 : 1;
+  const auto total_valid = static_cast<std::uint64_t>(p.sensors) * (p.per_sensor + p.corrections);
+  if (index < total_valid) {
+    const auto m = planned_measurement(p, index, base);
     return {names.measurements_of(m.sensor_id), iot::encode(m)};
   }
   // Not measurements: a payload that is not JSON, and a measurement
   // published on another sensor's subject.
-  const auto k = index - total_originals - total_corrections;
+  const auto k = index - total_valid;
   if (k % 2 == 0) return {names.measurements_of(p.prefix + "-1"), "{not json " + std::to_string(k)};
+  iot::measurement m;
   m.sensor_id = p.prefix + "-1";
   m.seq = 1000000 + k;
   m.timestamp = base;
@@ -93,6 +79,27 @@ message_plan planned(const publish_plan& p, std::uint64_t index, iot::clock::tim
 }
 
 }  // namespace
+
+iot::measurement planned_measurement(const publish_plan& p, std::uint64_t index,
+                                     iot::clock::time_point base) {
+  const auto total_originals = static_cast<std::uint64_t>(p.sensors) * p.per_sensor;
+  const bool correction = index >= total_originals;
+  const auto i = correction ? index - total_originals : index;
+  const auto sensor = 1 + i % p.sensors;
+  const auto n = i / p.sensors;  // 0-based position in the sensor's series
+  iot::measurement m;
+  m.sensor_id = p.prefix + "-" + std::to_string(sensor);
+  m.seq = p.first_seq + n;
+  m.timestamp = base + std::chrono::seconds(m.seq);
+  m.lecture_id = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(m.timestamp.time_since_epoch())
+          .count());
+  m.value = static_cast<double>(m.seq) / 4 + (correction ? 100 : 0);
+  m.lecture = std::to_string(m.value);
+  m.unit = "celsius";
+  m.revision = correction ? 2 : 1;
+  return m;
+}
 
 void publish_measurements(const std::string& nats_url, const publish_plan& plan) {
   asio::io_context ioc;

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "iot/measurement.hpp"
+
 namespace test_support {
 
 // Publishes `per_sensor` complete schema-1 measurements (seq 1..per_sensor)
@@ -30,6 +32,13 @@ struct publish_plan {
   std::chrono::seconds age = std::chrono::hours(24);
 };
 void publish_measurements(const std::string& nats_url, const publish_plan& plan);
+
+// The plan's `index`-th measurement (index < sensors * (per_sensor +
+// corrections): the originals interleaved by sensor, then the corrections),
+// its series starting at `base`: what publish_measurements sends, for a
+// benchmark that writes the same rows by other means.
+iot::measurement planned_measurement(const publish_plan& plan, std::uint64_t index,
+                                     iot::clock::time_point base);
 
 struct history_audit {
   std::uint64_t stream_messages = 0;  // every message of the stream

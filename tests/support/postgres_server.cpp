@@ -104,7 +104,8 @@ int reap(pid_t pid, bool block) {
 
 }  // namespace
 
-postgres_server::postgres_server() : bin_dir_(find_bin_dir()) {
+postgres_server::postgres_server(std::vector<std::string> settings)
+    : bin_dir_(find_bin_dir()), settings_(std::move(settings)) {
   const char* tmp = std::getenv("TMPDIR");
   std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/iot-pg-XXXXXX";
   if (::mkdtemp(pattern.data()) == nullptr) {
@@ -150,10 +151,20 @@ std::string postgres_server::url() const {
 
 void postgres_server::start() {
   if (running()) return;
-  pid_ = spawn(
-      {(bin_dir_ / "postgres").string(), "-D", data_dir_.string(), "-p", std::to_string(port_),
-       "-k", temp_dir_.string(), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"},
-      log_path_);
+  std::vector<std::string> argv{(bin_dir_ / "postgres").string(),
+                                "-D",
+                                data_dir_.string(),
+                                "-p",
+                                std::to_string(port_),
+                                "-k",
+                                temp_dir_.string(),
+                                "-c",
+                                "listen_addresses=127.0.0.1"};
+  for (const auto& setting : settings_) {
+    argv.push_back("-c");
+    argv.push_back(setting);
+  }
+  pid_ = spawn(argv, log_path_);
   const std::string ping = "host=127.0.0.1 port=" + std::to_string(port_) +
                            " user=postgres dbname=postgres connect_timeout=2";
   const auto deadline = steady::now() + kReadyTimeout;

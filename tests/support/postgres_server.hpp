@@ -12,14 +12,16 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace test_support {
 
 class postgres_server {
  public:
   // initdb, then start(). Throws std::runtime_error with a one-line reason
-  // and the log's tail on failure (leaving nothing behind).
-  postgres_server();
+  // and the log's tail on failure (leaving nothing behind). `settings`
+  // ("name=value", each given as -c) replace the default "fsync=off".
+  explicit postgres_server(std::vector<std::string> settings = {"fsync=off"});
   // stop(), then remove the temporary directory.
   ~postgres_server();
   postgres_server(const postgres_server&) = delete;
@@ -48,6 +50,7 @@ class postgres_server {
   std::filesystem::path log_path_;
   int port_ = -1;
   pid_t pid_ = -1;
+  std::vector<std::string> settings_;
 };
 
 }  // namespace test_support

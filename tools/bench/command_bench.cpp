@@ -15,8 +15,8 @@
 #include "iot/wire.hpp"
 #include "measurement_counter.hpp"
 #include "nats_asio/jetstream.hpp"
+#include "program_process.hpp"
 #include "scenarios.hpp"
-#include "sensor_process.hpp"
 #include "stats.hpp"
 
 namespace bench {
@@ -41,7 +41,7 @@ struct case_result {
 
 // Waits until the sensors publish (so their command consumers exist), then
 // sends `samples` commands, one at a time, each to a random ready sensor.
-awaitable<case_result> measure_round_trips(const bench_env& env, sensor_process& sensor,
+awaitable<case_result> measure_round_trips(const bench_env& env, program_process& sensor,
                                            const std::vector<std::string>& ids, std::size_t samples,
                                            std::chrono::seconds ready_limit) {
   const iot::wire_names names;
@@ -150,7 +150,7 @@ void run_command(bench_env& env, const command_params& p, const emit_fn& emit) {
   {
     const double load = load_average();
     env.progress("command: idle, one sensor");
-    sensor_process sensor(sensor_args(env, "bench-1", 0), env.scratch);
+    program_process sensor(sensor_args(env, "bench-1", 0), env.scratch);
     const std::vector<std::string> ids{"bench-1"};
     auto r = run_coro(env.ioc, measure_round_trips(env, sensor, ids, p.samples, p.ready_limit),
                       p.ready_limit + 600s);
@@ -168,7 +168,7 @@ void run_command(bench_env& env, const command_params& p, const emit_fn& emit) {
   env.progress("command: under load, fleet of " + std::to_string(p.fleet_size));
   std::vector<std::string> ids;
   for (std::size_t k = 1; k <= p.fleet_size; ++k) ids.push_back("plant-" + std::to_string(k));
-  sensor_process fleet(sensor_args(env, "plant", p.fleet_size), env.scratch);
+  program_process fleet(sensor_args(env, "plant", p.fleet_size), env.scratch);
   auto r = run_coro(env.ioc, measure_round_trips(env, fleet, ids, p.load_samples, p.ready_limit),
                     p.ready_limit + 600s);
   const int code = fleet.stop(60s);

@@ -1,12 +1,9 @@
 // Scenario "fleet": one iot-sensor process running N sensors. How long until
 // all of them publish, then what they cost (sensor process and server: RSS,
 // CPU) while publishing, and whether every sensor keeps its interval.
-#include <signal.h>
 #include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <sstream>
@@ -15,8 +12,9 @@
 #include "measurement_counter.hpp"
 #include "nats_asio/jetstream.hpp"
 #include "process_stats.hpp"
+#include "program_process.hpp"
+#include "program_stop.hpp"
 #include "scenarios.hpp"
-#include "sensor_process.hpp"
 #include "stats.hpp"
 
 namespace bench {
@@ -31,20 +29,6 @@ using clock = std::chrono::steady_clock;
 
 double seconds_since(clock::time_point t) {
   return std::chrono::duration<double>(clock::now() - t).count();
-}
-
-awaitable<void> sleep_for(clock::duration d) {
-  asio::steady_timer t(co_await asio::this_coro::executor, d);
-  co_await t.async_wait(as_tuple(use_awaitable));
-}
-
-// SIGTERM, then polls (without blocking the io_context) until it exits;
-// SIGKILL after `limit`.
-awaitable<int> stop_sensor(sensor_process& p, clock::duration limit) {
-  const auto deadline = clock::now() + limit;
-  ::kill(p.pid(), SIGTERM);
-  while (!p.exit_code() && clock::now() < deadline) co_await sleep_for(10ms);
-  co_return p.exit_code() ? *p.exit_code() : p.stop(0ms);
 }
 
 std::size_t count_lines_starting(const std::string& text, const std::string& prefix) {
@@ -76,7 +60,7 @@ awaitable<boost::json::object> fleet_run(const bench_env& env, std::size_t n,
       env.sensor_bin, "--sensorID",  id,         "--count", std::to_string(n),
       "--interval",   interval_text, "--jitter", "--quiet", "--nats-url",
       env.url};
-  sensor_process sensor(args, env.scratch);
+  program_process sensor(args, env.scratch);
   const auto spawned = clock::now();
   const bool started_all = co_await counter.wait_until(
       [&] { return counter.sensors_seen() >= n || sensor.exit_code().has_value(); },
@@ -121,7 +105,7 @@ awaitable<boost::json::object> fleet_run(const bench_env& env, std::size_t n,
   counter.stop();
 
   const auto stop_start = clock::now();
-  const int exit_code = co_await stop_sensor(sensor, 60s);
+  const int exit_code = co_await stop_program(sensor, 60s);
   const double stop_seconds = seconds_since(stop_start);
   co_await conn.async_close(as_tuple(use_awaitable));
 

@@ -18,8 +18,8 @@
 #include "bench_env.hpp"
 #include "json_line.hpp"
 #include "nats_server.hpp"
+#include "program_process.hpp"
 #include "scenarios.hpp"
-#include "sensor_process.hpp"
 
 namespace {
 
@@ -31,16 +31,16 @@ int usage(const std::string& text) {
   return 2;
 }
 
-// iot-sensor as built beside this program (build/tools/iot-bench ->
-// build/apps/iot-sensor), else $IOT_SENSOR_BIN.
-std::string default_sensor_bin() {
+// A program as built beside this one (build/tools/iot-bench ->
+// build/apps/<name>), else the environment variable `env_name`.
+std::string default_program_bin(const char* name, const char* env_name) {
   std::error_code ec;
   const auto self = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) {
-    const auto beside = self.parent_path().parent_path() / "apps" / "iot-sensor";
+    const auto beside = self.parent_path().parent_path() / "apps" / name;
     if (fs::exists(beside, ec)) return beside.string();
   }
-  const char* env = std::getenv("IOT_SENSOR_BIN");
+  const char* env = std::getenv(env_name);
   return env ? env : "";
 }
 
@@ -50,7 +50,7 @@ bool is_executable(const std::string& path) {
 
 // Can this iot-sensor run a fleet (--count)? Asked through its --help.
 bool sensor_has_fleet_mode(const std::string& bin, const fs::path& dir) {
-  bench::sensor_process help({bin, "--help"}, dir);
+  bench::program_process help({bin, "--help"}, dir);
   help.wait(10s);
   return help.stdout_text().find("--count") != std::string::npos;
 }
@@ -65,22 +65,27 @@ boost::asio::awaitable<void> check_reachable(const bench::bench_env& env) {
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "iot-bench: publish throughput, KV and command latency, and fleet cost, each against a "
-      "real nats-server; one JSON object per result on stdout"};
+      "iot-bench: publish throughput, KV and command latency, fleet cost and the historian's "
+      "ingest, lag and queries, each against a real nats-server; one JSON object per result on "
+      "stdout"};
   bench::publish_params pub;
   bench::kv_params kv;
   bench::command_params cmd;
   bench::fleet_params fleet;
+  bench::historian_params hist;
   std::string scenario = "all";
   std::optional<std::string> server_url;
   bool smoke = false;
   std::optional<std::size_t> messages, window, samples, commands, load_fleet, rounds;
   std::optional<std::vector<std::size_t>> subjects, fleet_sizes;
   std::optional<double> measure_seconds;
-  std::string sensor_bin = default_sensor_bin();
+  std::string sensor_bin = default_program_bin("iot-sensor", "IOT_SENSOR_BIN");
+  std::string server_bin = default_program_bin("iot-server", "IOT_SERVER_BIN");
+  std::optional<std::vector<std::string>> databases;
+  std::optional<std::size_t> history_sensors, history_per_sensor, history_fleet, query_rows;
 
-  app.add_option("--scenario", scenario, "publish, kv, command, fleet or all")
-      ->check(CLI::IsMember({"publish", "kv", "command", "fleet", "all"}))
+  app.add_option("--scenario", scenario, "publish, kv, command, fleet, historian or all")
+      ->check(CLI::IsMember({"publish", "kv", "command", "fleet", "historian", "all"}))
       ->capture_default_str();
   app.add_option("--server", server_url,
                  "use this server (nats://host:port) instead of starting one; it must have "
@@ -116,6 +121,26 @@ int main(int argc, char** argv) {
                  "iot-sensor to run (default: the one built beside this program, else "
                  "$IOT_SENSOR_BIN)")
       ->capture_default_str();
+  app.add_option("--server-bin", server_bin,
+                 "iot-server to run (default: the one built beside this program, else "
+                 "$IOT_SERVER_BIN)")
+      ->capture_default_str();
+  app.add_option("--databases", databases, "historian: sqlite, postgresql or both (default both)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"sqlite", "postgresql"}));
+  app.add_option("--history-sensors", history_sensors,
+                 "historian: sensors in the catch-up stream (default 1000)")
+      ->check(apps::whole_number);
+  app.add_option("--history-per-sensor", history_per_sensor,
+                 "historian: measurements of each in the catch-up stream (default 1000)")
+      ->check(apps::whole_number);
+  app.add_option("--history-fleet", history_fleet,
+                 "historian: sensors at 1 s for the live lag, 0 skips it (default 10000)")
+      ->check(apps::whole_number);
+  app.add_option("--query-rows", query_rows,
+                 "historian: rows in the database the queries run on, 0 skips them (default "
+                 "10000000)")
+      ->check(apps::whole_number);
   if (auto rc = apps::parse_command_line(app, argc, argv, "iot-bench")) return *rc;
 
   if (smoke) {
@@ -131,6 +156,15 @@ int main(int argc, char** argv) {
     fleet.sizes = {1, 10};
     fleet.measure_seconds = 3;
     fleet.startup_limit = 20s;
+    hist.sensors = 10;
+    hist.per_sensor = 500;
+    hist.batch = 500;
+    hist.fleet = 20;
+    hist.lag_settle_seconds = 1;
+    hist.lag_seconds = 3;
+    hist.fleet_startup_limit = 30s;
+    hist.query_rows = 1;  // one sensor-day: 86 400 rows
+    hist.query_runs = 3;
   }
   if (messages) pub.messages = *messages;
   if (subjects) pub.subjects = *subjects;
@@ -142,6 +176,11 @@ int main(int argc, char** argv) {
   if (load_fleet) cmd.fleet_size = *load_fleet;
   if (fleet_sizes) fleet.sizes = *fleet_sizes;
   if (measure_seconds) fleet.measure_seconds = *measure_seconds;
+  if (databases) hist.databases = *databases;
+  if (history_sensors) hist.sensors = *history_sensors;
+  if (history_per_sensor) hist.per_sensor = *history_per_sensor;
+  if (history_fleet) hist.fleet = *history_fleet;
+  if (query_rows) hist.query_rows = *query_rows;
 
   if (pub.messages == 0) return usage("--messages must be at least 1");
   if (pub.window == 0) return usage("--window must be at least 1");
@@ -155,11 +194,19 @@ int main(int argc, char** argv) {
   // Each sensor must publish at least twice in the window for its rate.
   if (!(fleet.measure_seconds >= 2)) return usage("--measure-seconds must be at least 2");
 
+  if (hist.sensors == 0 || hist.per_sensor == 0)
+    return usage("--history-sensors and --history-per-sensor must be at least 1");
+
   const bool all = scenario == "all";
-  const bool needs_sensor = all || scenario == "command" || scenario == "fleet";
+  const bool needs_sensor = all || scenario == "command" || scenario == "fleet" ||
+                            (scenario == "historian" && hist.fleet > 0);
   if (needs_sensor && !is_executable(sensor_bin))
     return usage(sensor_bin.empty() ? "no iot-sensor found: give --sensor-bin or IOT_SENSOR_BIN"
                                     : "--sensor-bin: " + sensor_bin + " is not an executable");
+  const bool needs_server = all || scenario == "historian";
+  if (needs_server && !is_executable(server_bin))
+    return usage(server_bin.empty() ? "no iot-server found: give --server-bin or IOT_SERVER_BIN"
+                                    : "--server-bin: " + server_bin + " is not an executable");
 
   std::unique_ptr<bench::scratch_dir> scratch;
   std::unique_ptr<test_support::nats_server> server;
@@ -169,7 +216,8 @@ int main(int argc, char** argv) {
     std::cerr << "iot-bench: " << e.what() << '\n';
     return 1;
   }
-  if (needs_sensor && (all || scenario == "fleet" || cmd.fleet_size > 0) &&
+  if (needs_sensor &&
+      (all || scenario == "fleet" || scenario == "historian" || cmd.fleet_size > 0) &&
       !sensor_has_fleet_mode(sensor_bin, scratch->path()))
     return usage(sensor_bin +
                  " has no fleet mode (--count): it cannot run the fleet scenario "
@@ -178,6 +226,7 @@ int main(int argc, char** argv) {
   boost::asio::io_context ioc;
   bench::bench_env env{ioc};
   env.sensor_bin = sensor_bin;
+  env.server_bin = server_bin;
   env.scratch = scratch->path();
   env.progress = [](const std::string& text) { std::cerr << "iot-bench: " << text << std::endl; };
   if (server_url) {
@@ -233,5 +282,6 @@ int main(int argc, char** argv) {
   run("kv", [&] { bench::run_kv(env, kv, emit); });
   run("command", [&] { bench::run_command(env, cmd, emit); });
   run("fleet", [&] { bench::run_fleet(env, fleet, emit); });
+  run("historian", [&] { bench::run_historian(env, hist, emit); });
   return rc;
 }

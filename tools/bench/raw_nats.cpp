@@ -157,4 +157,58 @@ kv_result kv(const std::string& url, const std::string& bucket, const std::strin
   return r;
 }
 
+drain_result drain(const std::string& url, const std::string& stream, const std::string& filter,
+                   const std::string& durable, std::size_t messages, std::size_t batch) {
+  auto nc = connect(url, false);
+  jsCtx* raw_js = nullptr;
+  check(natsConnection_JetStream(&raw_js, nc.get(), nullptr), "natsConnection_JetStream");
+  js_ptr js(raw_js);
+  jsConsumerConfig cc;
+  check(jsConsumerConfig_Init(&cc), "jsConsumerConfig_Init");
+  cc.Durable = durable.c_str();
+  cc.AckPolicy = js_AckExplicit;
+  cc.DeliverPolicy = js_DeliverAll;
+  cc.MaxAckPending = static_cast<int64_t>(batch * 4);
+  cc.FilterSubject = filter.c_str();
+  jsSubOptions so;
+  check(jsSubOptions_Init(&so), "jsSubOptions_Init");
+  so.Stream = stream.c_str();
+  so.Config = cc;
+  natsSubscription* raw_sub = nullptr;
+  jsErrCode jerr{};
+  check(js_PullSubscribe(&raw_sub, js.get(), filter.c_str(), durable.c_str(), nullptr, &so, &jerr),
+        "js_PullSubscribe");
+  std::unique_ptr<natsSubscription, decltype(&natsSubscription_Destroy)> sub(
+      raw_sub, natsSubscription_Destroy);
+
+  drain_result r;
+  const auto start = clock::now();
+  const double cpu_start = own_cpu_seconds();
+  while (r.messages < messages) {
+    natsMsgList list{};
+    const natsStatus s =
+        natsSubscription_Fetch(&list, sub.get(), static_cast<int>(batch), 5000, &jerr);
+    if (s == NATS_TIMEOUT)
+      throw std::runtime_error("drain: the stream ended after " + std::to_string(r.messages) +
+                               " of " + std::to_string(messages) + " messages");
+    check(s, "natsSubscription_Fetch");
+    for (int i = 0; i < list.Count; ++i) check(natsMsg_Ack(list.Msgs[i], nullptr), "natsMsg_Ack");
+    r.messages += static_cast<std::size_t>(list.Count);
+    natsMsgList_Destroy(&list);
+  }
+  check(natsConnection_FlushTimeout(nc.get(), 30000), "natsConnection_FlushTimeout");
+  r.seconds = std::chrono::duration<double>(clock::now() - start).count();
+  r.cpu_seconds = own_cpu_seconds() - cpu_start;
+  // Unsubscribing deletes a consumer the library made; delete it in case not.
+  check(natsSubscription_Unsubscribe(sub.get()), "natsSubscription_Unsubscribe");
+  if (const natsStatus s =
+          js_DeleteConsumer(js.get(), stream.c_str(), durable.c_str(), nullptr, &jerr);
+      s != NATS_NOT_FOUND)
+    check(s, "js_DeleteConsumer");
+  sub.reset();
+  js.reset();
+  natsConnection_Close(nc.get());
+  return r;
+}
+
 }  // namespace bench::raw

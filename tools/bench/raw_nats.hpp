@@ -34,4 +34,18 @@ struct kv_result {
 kv_result kv(const std::string& url, const std::string& bucket, const std::string& key,
              const std::string& value, std::size_t warmup, std::size_t samples);
 
+struct drain_result {
+  double seconds = 0;  // first fetch until the last acknowledgment is flushed
+  double cpu_seconds = 0;
+  std::size_t messages = 0;
+};
+
+// Reads `messages` messages of `stream` (those on `filter`) through a new
+// durable pull consumer `durable` with explicit acks, fetching `batch` at a
+// time and acknowledging each message, as fast as nats.c can; then deletes
+// the consumer, so the stream is left as it was. Throws std::runtime_error
+// with nats.c's text, or when the stream holds fewer messages.
+drain_result drain(const std::string& url, const std::string& stream, const std::string& filter,
+                   const std::string& durable, std::size_t messages, std::size_t batch);
+
 }  // namespace bench::raw

@@ -1,4 +1,4 @@
-// The four scenarios. Each runs against env's server and hands one JSON
+// The scenarios. Each runs against env's server and hands one JSON
 // object per result line to `emit`; it throws std::runtime_error when it
 // cannot run at all.
 #pragma once
@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "bench_env.hpp"
@@ -44,9 +45,24 @@ struct fleet_params {
   std::chrono::seconds startup_limit{300};
 };
 
+struct historian_params {
+  std::vector<std::string> databases{"sqlite", "postgresql"};
+  std::size_t sensors = 1000;  // catch-up: sensors x per_sensor measurements
+  std::size_t per_sensor = 1000;
+  std::size_t batch = 5000;  // iot-server's --batch, the drain's fetch, the plain insert's
+  std::chrono::seconds catch_up_limit{900};
+  std::size_t fleet = 10000;  // live lag at 1 s; 0 skips it
+  double lag_settle_seconds = 10;
+  double lag_seconds = 30;
+  std::chrono::seconds fleet_startup_limit{300};
+  std::size_t query_rows = 10'000'000;  // queries on a database this full; 0 skips them
+  int query_runs = 21;
+};
+
 void run_publish(bench_env& env, const publish_params& p, const emit_fn& emit);
 void run_kv(bench_env& env, const kv_params& p, const emit_fn& emit);
 void run_command(bench_env& env, const command_params& p, const emit_fn& emit);
 void run_fleet(bench_env& env, const fleet_params& p, const emit_fn& emit);
+void run_historian(bench_env& env, const historian_params& p, const emit_fn& emit);
 
 }  // namespace bench

@@ -366,6 +366,10 @@ storage::sqlite::database_options database_options(const store_options& options)
   // sensors: a large cache keeps those B-tree pages in memory.
   o.writer.cache_kib = 256 * 1024;
   o.reader.cache_kib = 64 * 1024;
+  // A query reads pages no query read before (another sensor, another day)
+  // mapped instead of copied: scanning a day of one sensor took 45 ms of CPU
+  // (20 of them in the kernel) with reads, 13 with the file mapped.
+  o.reader.mmap_bytes = std::int64_t{1} << 30;
   // Checkpoints copy each sensor's last pages once, not after every batch
   // (measured: 25 000 rows/s at 1 000 pages, 54 000 at 40 000).
   o.wal_autocheckpoint_pages = 40'000;

@@ -58,6 +58,7 @@ connection::connection(const std::filesystem::path& path, mode m, const connecti
   try {
     exec("PRAGMA cache_size = -" + std::to_string(options.cache_kib) +
          "; PRAGMA temp_store = MEMORY");
+    if (options.mmap_bytes > 0) exec("PRAGMA mmap_size = " + std::to_string(options.mmap_bytes));
   } catch (...) {
     sqlite3_close_v2(db_);
     db_ = nullptr;

@@ -23,6 +23,10 @@ struct connection_options {
   std::chrono::milliseconds busy_timeout{10'000};
   // Page cache of this connection, in KiB.
   std::int64_t cache_kib = 2'000;
+  // Memory-mapped reads of up to this many bytes of the file (0: none): a
+  // page the kernel has cached is then mapped, not copied into the page
+  // cache. The price: an I/O error on a mapped page is a SIGBUS, not an error.
+  std::int64_t mmap_bytes = 0;
 };
 
 class connection {

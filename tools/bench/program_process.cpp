@@ -1,4 +1,4 @@
-#include "sensor_process.hpp"
+#include "program_process.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -37,7 +37,7 @@ std::string slurp(const fs::path& p) {
 
 }  // namespace
 
-sensor_process::sensor_process(std::vector<std::string> argv, const fs::path& dir) {
+program_process::program_process(std::vector<std::string> argv, const fs::path& dir) {
   static int counter = 0;
   const auto tag = "sensor-" + std::to_string(++counter);
   out_path_ = dir / (tag + ".out");
@@ -96,26 +96,26 @@ sensor_process::sensor_process(std::vector<std::string> argv, const fs::path& di
   }
 }
 
-sensor_process::~sensor_process() {
+program_process::~program_process() {
   if (pid_ > 0 && !code_) {
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
   }
 }
 
-std::optional<int> sensor_process::exit_code() {
+std::optional<int> program_process::exit_code() {
   if (code_ || pid_ <= 0) return code_;
   int status = 0;
   if (::waitpid(pid_, &status, WNOHANG) == pid_) code_ = decode_status(status);
   return code_;
 }
 
-int sensor_process::stop(std::chrono::milliseconds limit) {
+int program_process::stop(std::chrono::milliseconds limit) {
   if (!exit_code()) ::kill(pid_, SIGTERM);
   return wait(limit);
 }
 
-int sensor_process::wait(std::chrono::milliseconds limit) {
+int program_process::wait(std::chrono::milliseconds limit) {
   if (exit_code()) return *code_;
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -129,7 +129,7 @@ int sensor_process::wait(std::chrono::milliseconds limit) {
   return *code_;
 }
 
-std::string sensor_process::stderr_tail(std::size_t bytes) const {
+std::string program_process::stderr_tail(std::size_t bytes) const {
   auto text = slurp(err_path_);
   if (text.size() > bytes) text = "..." + text.substr(text.size() - bytes);
   for (auto& ch : text)
@@ -138,7 +138,7 @@ std::string sensor_process::stderr_tail(std::size_t bytes) const {
   return text;
 }
 
-std::string sensor_process::stdout_text() const { return slurp(out_path_); }
+std::string program_process::stdout_text() const { return slurp(out_path_); }
 
 scratch_dir::scratch_dir() {
   const char* tmp = std::getenv("TMPDIR");

@@ -1,5 +1,5 @@
-// An iot-sensor process started by the benchmark: its own working directory
-// (so no stray .env is read), output captured to files there, stopped by PID.
+// A program (iot-sensor, iot-server) started by the benchmark: its own working
+// directory (so no stray .env is read), output captured to files there, stopped by PID.
 // The kernel kills it if the benchmark dies first.
 #pragma once
 
@@ -13,16 +13,16 @@
 
 namespace bench {
 
-class sensor_process {
+class program_process {
  public:
   // Starts `argv` (argv[0] is the program's path) in `dir`. Must be called
   // from the main thread: the death signal is tied to the thread that forks.
   // Throws std::runtime_error when the program cannot be started.
-  sensor_process(std::vector<std::string> argv, const std::filesystem::path& dir);
+  program_process(std::vector<std::string> argv, const std::filesystem::path& dir);
   // SIGKILL and reap if it still runs.
-  ~sensor_process();
-  sensor_process(const sensor_process&) = delete;
-  sensor_process& operator=(const sensor_process&) = delete;
+  ~program_process();
+  program_process(const program_process&) = delete;
+  program_process& operator=(const program_process&) = delete;
 
   pid_t pid() const { return pid_; }
   // Reaps it if it has ended; the exit code (or 128 + signal) once it has.
