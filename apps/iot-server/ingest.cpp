@@ -84,24 +84,21 @@ awaitable<std::string> ingest::receive_batches(nats_asio::js_subscription& sub,
   asio::steady_timer linger(ex);
   while (!stopping_) {
     pending p;
-    // The first message waits as long as it takes; the rest of the batch is
-    // what has arrived, plus what arrives within the linger time.
-    std::optional<asio::steady_timer::time_point> linger_until;
+    // The first message waits as long as it takes; then the batch takes what
+    // arrives within the linger time, in one wake-up after it rather than one
+    // per message (at 10 000 messages/s, each a thread switch, these
+    // wake-ups took more of iot-server's CPU than SQLite).
+    bool lingered = false;
     while (p.messages.size() < options_.batch_max) {
-      error_code ec;
-      nats_asio::js_message msg;
-      if (p.messages.empty() || sub.queued() > 0) {
-        std::tie(ec, msg) = co_await sub.async_receive(
-            asio::bind_cancellation_slot(stop_receiving_.slot(), as_tuple(use_awaitable)));
-      } else {
-        if (!linger_until) linger_until = asio::steady_timer::clock_type::now() + options_.linger;
-        linger.expires_at(*linger_until);
-        using namespace asio::experimental::awaitable_operators;
-        auto got = co_await (sub.async_receive(as_tuple(use_awaitable)) ||
-                             linger.async_wait(as_tuple(use_awaitable)));
-        if (got.index() == 1) break;  // lingered long enough: write what we have
-        std::tie(ec, msg) = std::get<0>(std::move(got));
+      if (!p.messages.empty() && sub.queued() == 0) {
+        if (lingered || stopping_) break;  // write what we have
+        lingered = true;
+        linger.expires_after(options_.linger);
+        co_await linger.async_wait(as_tuple(use_awaitable));
+        continue;
       }
+      auto [ec, msg] = co_await sub.async_receive(
+          asio::bind_cancellation_slot(stop_receiving_.slot(), as_tuple(use_awaitable)));
       if (ec == nats_asio::errc::queue_overflow) continue;  // redelivered after ack_wait
       if (ec) {
         if (stopping_ || ec == asio::error::operation_aborted) co_return "";

@@ -9,8 +9,10 @@
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <filesystem>
 #include <future>
 #include <string>
 #include <thread>
@@ -237,6 +239,49 @@ TEST_CASE("database: a reader's open transaction does not block the writer") {
     CHECK(seen == std::pair<std::int64_t, std::int64_t>(0, 0));  // its snapshot, to the end
     const auto rows = co_await f.count();
     CHECK(rows == 1);
+  }());
+}
+
+TEST_CASE("database: with a checkpoint interval, a thread of its own empties the WAL") {
+  test_support::temp_dir dir;
+  asio::io_context ioc;
+  storage::sqlite::database_options o;
+  o.checkpoint_interval = std::chrono::milliseconds(20);
+  o.wal_autocheckpoint_pages = 8;
+  database db{ioc.get_executor(), o};
+  const auto path = dir.path() / "test.db";
+  test_support::run_async(ioc, [&]() -> asio::awaitable<void> {
+    storage::diagnostics diag;
+    auto [ec] = co_await db.async_open(path, diag, await);
+    REQUIRE_FALSE(ec);
+    // The writer itself never checkpoints.
+    auto [aec, writer_pages] = co_await db.async_write(
+        [](connection& c) {
+          c.exec("CREATE TABLE t (x BLOB NOT NULL)");
+          auto s = c.prepare("PRAGMA wal_autocheckpoint");
+          s->step();
+          return s->column_int64(0);
+        },
+        diag, await);
+    REQUIRE_FALSE(aec);
+    CHECK(writer_pages == 0);
+    // About 50 pages into the WAL: past the limit, so it is emptied (TRUNCATE).
+    auto [wec] = co_await db.async_write(
+        [](connection& c) {
+          for (int i = 0; i < 50; ++i)
+            c.prepare("INSERT INTO t (x) VALUES (zeroblob(4000))")->run();
+        },
+        diag, await);
+    REQUIRE_FALSE(wec);
+    const auto wal = dir.path() / "test.db-wal";
+    asio::steady_timer t(co_await asio::this_coro::executor);
+    for (int i = 0; i < 500 && std::filesystem::file_size(wal) > 0; ++i) {
+      t.expires_after(std::chrono::milliseconds(10));
+      co_await t.async_wait(await);
+    }
+    CHECK(std::filesystem::file_size(wal) == 0);
+    auto [cec] = co_await db.async_close(await);
+    CHECK_FALSE(cec);
   }());
 }
 

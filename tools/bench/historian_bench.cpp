@@ -21,7 +21,6 @@
 #include "historian/open_store.hpp"
 #include "history_audit.hpp"
 #include "iot/wire.hpp"
-#include "measurement_counter.hpp"
 #include "plain_insert.hpp"
 #include "postgres_server.hpp"
 #include "process_stats.hpp"
@@ -193,35 +192,53 @@ awaitable<catch_up_result> catch_up(const bench_env& env, program_process& serve
 
 // --- live_lag ---
 
-awaitable<json::object> live_lag(const bench_env& env, const historian_params& p) {
+// CPU cores a process used between two samples; null when one is missing.
+json::value cores_between(const std::optional<process_sample>& a,
+                          const std::optional<process_sample>& b) {
+  if (!a || !b) return nullptr;
+  return rounded(cores_used(*a, *b), 2);
+}
+
+awaitable<json::object> live_lag(const bench_env& env, const historian_params& p,
+                                 program_process& server) {
   auto conn = co_await connect(env);
-  measurement_counter counter(conn, names.measurements_subject);
+  // Every sensor is publishing once each has a row: iot-server counts
+  // sensors with rows, so the benchmark needs no subscription of its own
+  // (which would cost the server a second delivery of every message).
+  const auto sensors_before =
+      (co_await history_stats(conn)).at("sensors").to_number<std::uint64_t>();
   const std::vector<std::string> args{
       env.sensor_bin, "--sensorID", "live",     "--count", std::to_string(p.fleet),
       "--interval",   "1000ms",     "--jitter", "--quiet", "--nats-url",
       env.url};
   program_process fleet(args, env.scratch);
   const auto spawned = clock::now();
-  const bool all_started = co_await counter.wait_until(
-      [&] { return counter.sensors_seen() >= p.fleet || fleet.exit_code().has_value(); },
-      spawned + p.fleet_startup_limit);
-  if (auto code = fleet.exit_code())
-    throw std::runtime_error("iot-sensor --count " + std::to_string(p.fleet) + " exited with " +
-                             std::to_string(*code) + ": " + fleet.stderr_tail());
+  std::uint64_t seen = 0;
+  while (seen < p.fleet && clock::now() - spawned < p.fleet_startup_limit) {
+    if (auto code = fleet.exit_code())
+      throw std::runtime_error("iot-sensor --count " + std::to_string(p.fleet) + " exited with " +
+                               std::to_string(*code) + ": " + fleet.stderr_tail());
+    co_await sleep_for(500ms);
+    seen = (co_await history_stats(conn)).at("sensors").to_number<std::uint64_t>() - sensors_before;
+  }
+  const bool all_started = seen >= p.fleet;
   const double startup = seconds_since(spawned);
-  env.progress("historian: " + std::to_string(counter.sensors_seen()) +
-               " sensors publishing after " + std::to_string(startup) + " s; measuring the lag");
+  env.progress("historian: " + std::to_string(seen) + " sensors stored after " +
+               std::to_string(startup) + " s; measuring the lag");
   // Let the start-up's backlog drain before the window opens.
   co_await sleep_for(std::chrono::duration_cast<clock::duration>(
       std::chrono::duration<double>(p.lag_settle_seconds)));
   const auto a = co_await history_stats(conn);
+  const auto fleet_0 = sample_process(fleet.pid()), server_0 = sample_process(server.pid()),
+             nats_0 = sample_process(env.server_pid);
   const auto window_start = clock::now();
   co_await sleep_for(
       std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(p.lag_seconds)));
   const auto b = co_await history_stats(conn);
+  const auto fleet_1 = sample_process(fleet.pid()), server_1 = sample_process(server.pid()),
+             nats_1 = sample_process(env.server_pid);
   const double window = seconds_since(window_start);
   const int fleet_exit = co_await stop_program(fleet, 60s);
-  counter.stop();
   co_await conn.async_close(as_tuple(use_awaitable));
 
   const auto la = lag_of(a), lb = lag_of(b);
@@ -234,6 +251,9 @@ awaitable<json::object> live_lag(const bench_env& env, const historian_params& p
   o["window_s"] = rounded(window, 1);
   o["committed"] = committed;
   o["committed_per_s"] = rounded(static_cast<double>(committed) / window);
+  o["fleet_cpu_cores"] = cores_between(fleet_0, fleet_1);
+  o["server_cpu_cores"] = cores_between(server_0, server_1);
+  o["nats_server_cpu_cores"] = cores_between(nats_0, nats_1);
   o["lag_p50_at_most_ms"] = lag_percentile(la, lb, 50);
   const auto p99 = lag_percentile(la, lb, 99);
   o["lag_p99_at_most_ms"] = p99;
@@ -468,7 +488,7 @@ void run_database(bench_env& env, const historian_params& p, const std::string& 
     const auto limit_s =
         std::chrono::duration_cast<std::chrono::seconds>(p.fleet_startup_limit) +
         std::chrono::seconds(static_cast<long>(p.lag_seconds + p.lag_settle_seconds)) + 120s;
-    line("live_lag", run_coro(env.ioc, live_lag(env, p), limit_s));
+    line("live_lag", run_coro(env.ioc, live_lag(env, p, server), limit_s));
   }
   const int server_exit = run_coro(env.ioc, stop_program(server, 60s), 90s);
   if (server_exit != 0)

@@ -82,7 +82,8 @@ int main(int argc, char** argv) {
   std::string sensor_bin = default_program_bin("iot-sensor", "IOT_SENSOR_BIN");
   std::string server_bin = default_program_bin("iot-server", "IOT_SERVER_BIN");
   std::optional<std::vector<std::string>> databases;
-  std::optional<std::size_t> history_sensors, history_per_sensor, history_fleet, query_rows;
+  std::optional<std::size_t> history_sensors, history_per_sensor, history_batch, history_fleet,
+      query_rows;
 
   app.add_option("--scenario", scenario, "publish, kv, command, fleet, historian or all")
       ->check(CLI::IsMember({"publish", "kv", "command", "fleet", "historian", "all"}))
@@ -134,6 +135,9 @@ int main(int argc, char** argv) {
   app.add_option("--history-per-sensor", history_per_sensor,
                  "historian: measurements of each in the catch-up stream (default 1000)")
       ->check(apps::whole_number);
+  app.add_option("--history-batch", history_batch,
+                 "historian: iot-server's --batch, and the limits' batch (default 5000)")
+      ->check(apps::whole_number);
   app.add_option("--history-fleet", history_fleet,
                  "historian: sensors at 1 s for the live lag, 0 skips it (default 10000)")
       ->check(apps::whole_number);
@@ -179,6 +183,7 @@ int main(int argc, char** argv) {
   if (databases) hist.databases = *databases;
   if (history_sensors) hist.sensors = *history_sensors;
   if (history_per_sensor) hist.per_sensor = *history_per_sensor;
+  if (history_batch) hist.batch = *history_batch;
   if (history_fleet) hist.fleet = *history_fleet;
   if (query_rows) hist.query_rows = *query_rows;
 
@@ -194,8 +199,8 @@ int main(int argc, char** argv) {
   // Each sensor must publish at least twice in the window for its rate.
   if (!(fleet.measure_seconds >= 2)) return usage("--measure-seconds must be at least 2");
 
-  if (hist.sensors == 0 || hist.per_sensor == 0)
-    return usage("--history-sensors and --history-per-sensor must be at least 1");
+  if (hist.sensors == 0 || hist.per_sensor == 0 || hist.batch == 0)
+    return usage("--history-sensors, --history-per-sensor and --history-batch must be at least 1");
 
   const bool all = scenario == "all";
   const bool needs_sensor = all || scenario == "command" || scenario == "fleet" ||

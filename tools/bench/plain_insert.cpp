@@ -97,6 +97,7 @@ insert_result sqlite(const std::string& path, const std::vector<iot::measurement
   check(db.get(),
         sqlite3_exec(db.get(),
                      "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                     "PRAGMA wal_autocheckpoint = 40000;"
                      "CREATE TABLE measurements (sensor_id TEXT NOT NULL, lecture_id INTEGER "
                      "NOT NULL, revision INTEGER NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT "
                      "NULL, value REAL NOT NULL, lecture TEXT NOT NULL, unit TEXT NOT NULL, "

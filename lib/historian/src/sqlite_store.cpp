@@ -371,8 +371,13 @@ storage::sqlite::database_options database_options(const store_options& options)
   // (20 of them in the kernel) with reads, 13 with the file mapped.
   o.reader.mmap_bytes = std::int64_t{1} << 30;
   // Checkpoints copy each sensor's last pages once, not after every batch
-  // (measured: 25 000 rows/s at 1 000 pages, 54 000 at 40 000).
+  // (measured: 25 000 rows/s at 1 000 pages, 54 000 at 40 000), and run on a
+  // thread of their own: in the writer, each stopped ingest while it copied
+  // the WAL (10 000 sensors at 1 s on a database of 1 M rows: lag p99 5 s).
+  // Once a second: lag p99 1 s, catch-up 37 000-40 000 rows/s; every 5 s
+  // catch-up gained 15% but lag p99 was 2 s.
   o.wal_autocheckpoint_pages = 40'000;
+  o.checkpoint_interval = std::chrono::seconds(1);
   return o;
 }
 

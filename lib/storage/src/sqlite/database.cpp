@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 
 #include "storage/sqlite/detail/job_queue.hpp"
@@ -32,21 +33,51 @@ class database_core {
                              "cannot switch database " + path.string() + " to WAL mode");
       }
     }
+    const bool own_thread = options_.checkpoint_interval.count() > 0;
     writer->exec("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = " +
-                 std::to_string(options_.wal_autocheckpoint_pages));
+                 std::to_string(own_thread ? 0 : options_.wal_autocheckpoint_pages));
     std::vector<std::unique_ptr<connection>> readers;
     for (std::size_t i = 0; i < options_.readers; ++i) {
       readers.push_back(
           std::make_unique<connection>(path, connection::mode::read_only, options_.reader));
     }
+    std::unique_ptr<connection> checkpointer;
+    if (own_thread) {
+      checkpointer =
+          std::make_unique<connection>(path, connection::mode::read_write, connection_options{});
+    }
     writer_ = std::move(writer);
     std::lock_guard lock(mutex_);
     idle_readers_ = std::move(readers);
+    checkpointer_ = std::move(checkpointer);
   }
 
   void write_loop() {
     while (auto j = writes.pop()) j->run(writer_.get());
     thread_exited();
+  }
+
+  // The checkpoint thread (database_options::checkpoint_interval).
+  void checkpoint_loop() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      wake_.wait_for(lock, options_.checkpoint_interval);
+      if (stopping_ || !checkpointer_) continue;
+      auto* c = checkpointer_.get();  // destroyed only once this thread has exited
+      lock.unlock();
+      checkpoint(*c);
+      lock.lock();
+    }
+    lock.unlock();
+    thread_exited();
+  }
+
+  void stop_checkpoints() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
   }
 
   void read_loop() {
@@ -85,6 +116,20 @@ class database_core {
     idle_readers_.push_back(std::move(c));
   }
 
+  // Copies what the WAL holds without waiting for the writer; empties the
+  // WAL, waiting for the writer, once it has grown past the limit. A busy
+  // or failing checkpoint is tried again the next time.
+  void checkpoint(connection& c) {
+    try {
+      auto passive = c.prepare("PRAGMA wal_checkpoint(PASSIVE)");
+      if (passive->step() && passive->column_int64(1) > options_.wal_autocheckpoint_pages) {
+        passive->reset();
+        c.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      }
+    } catch (const database_error&) {
+    }
+  }
+
   void thread_exited() {
     if (running_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
     // The last thread: nobody uses a connection any more.
@@ -92,6 +137,7 @@ class database_core {
     {
       std::lock_guard lock(mutex_);
       idle_readers_.clear();
+      checkpointer_.reset();
     }
     writer_.reset();  // last: closing the last connection checkpoints the WAL
     {
@@ -107,6 +153,9 @@ class database_core {
   std::atomic<std::size_t> running_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<connection>> idle_readers_;
+  std::unique_ptr<connection> checkpointer_;  // used by the checkpoint thread only
+  std::condition_variable wake_;              // the checkpoint thread's, with mutex_
+  bool stopping_ = false;
   bool closed_ = false;
   std::vector<job_ptr> waiting_close_;
 };
@@ -116,16 +165,20 @@ class database_core {
 database::database(executor_type ex, database_options options) : executor_(std::move(ex)) {
   if (options.readers == 0) options.readers = 1;
   const auto readers = options.readers;
-  core_ = std::make_shared<detail::database_core>(std::move(options), readers + 1);
+  const bool checkpoints = options.checkpoint_interval.count() > 0;
+  core_ = std::make_shared<detail::database_core>(std::move(options),
+                                                  readers + 1 + (checkpoints ? 1 : 0));
   threads_.emplace_back([core = core_] { core->write_loop(); });
   for (std::size_t i = 0; i < readers; ++i) {
     threads_.emplace_back([core = core_] { core->read_loop(); });
   }
+  if (checkpoints) threads_.emplace_back([core = core_] { core->checkpoint_loop(); });
 }
 
 database::~database() {
   core_->writes.close();
   core_->reads.close();
+  core_->stop_checkpoints();
   for (auto& t : threads_) {
     if (t.get_id() == std::this_thread::get_id()) {
       t.detach();  // destroyed by its own callable: the thread holds the core
@@ -150,6 +203,7 @@ void database::push_read(detail::job_ptr j) {
 void database::close(detail::job_ptr done) {
   core_->writes.close();
   core_->reads.close();
+  core_->stop_checkpoints();
   core_->when_closed(std::move(done));
 }
 

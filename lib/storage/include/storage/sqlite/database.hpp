@@ -26,6 +26,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <functional>
@@ -51,6 +52,12 @@ struct database_options {
   // checkpoint syncs the file; a page written by many transactions is
   // copied once per checkpoint, so a larger WAL costs fewer writes.
   int wal_autocheckpoint_pages = 1000;
+  // Non-zero: the writer never checkpoints; a thread of its own does, with
+  // its own connection, this often, without blocking the writer (PASSIVE),
+  // and blocking it only to empty a WAL past wal_autocheckpoint_pages
+  // (TRUNCATE), which then has little left to copy. A checkpoint in the
+  // writer stops every write while it copies the whole WAL.
+  std::chrono::milliseconds checkpoint_interval{0};
   connection_options writer;
   connection_options reader;
 };
