@@ -85,9 +85,9 @@ awaitable<std::string> ingest::receive_batches(nats_asio::js_subscription& sub,
   while (!stopping_) {
     pending p;
     // The first message waits as long as it takes; then the batch takes what
-    // arrives within the linger time, in one wake-up after it rather than one
-    // per message (at 10 000 messages/s, each a thread switch, these
-    // wake-ups took more of iot-server's CPU than SQLite).
+    // arrives within the linger time, in one wake-up after it. Waiting for
+    // "the next message or the end of the linger" woke this thread once per
+    // message: at 10 000 messages/s the lag p50 was 1 s, now 100 ms.
     bool lingered = false;
     while (p.messages.size() < options_.batch_max) {
       if (!p.messages.empty() && sub.queued() == 0) {
