@@ -141,7 +141,8 @@ std::vector<iot::measurement> planned_rows(const test_support::publish_plan& pla
   return rows;
 }
 
-// Starts iot-server on `db` and waits until it answers its stats request.
+// Waits until the iot-server just started answers its stats request; throws
+// when it exits first or does not answer within `limit`.
 awaitable<void> wait_for_stats(nats_asio::connection& conn, program_process& server,
                                clock::duration limit) {
   const auto deadline = clock::now() + limit;
