@@ -1,0 +1,22 @@
+// Problem details (RFC 9457): the JSON body of every error response, served
+// as application/problem+json.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace http {
+
+inline constexpr std::string_view problem_content_type = "application/problem+json";
+
+struct problem {
+  unsigned status = 500;
+  std::string detail;                // this occurrence, for a person to read
+  std::string title;                 // empty: the status's own phrase ("Not Found")
+  std::string type = "about:blank";  // a URI naming the kind of problem
+};
+
+// {"type":…,"title":…,"status":…,"detail":…}; detail left out when empty.
+std::string to_json(const problem& p);
+
+}  // namespace http
