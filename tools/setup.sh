@@ -11,6 +11,7 @@ packages=(
   libnats-dev libcli11-dev doctest-dev
   libssl-dev
   nats-server openssl
+  curl                         # tests: an independent HTTP client
   clang-format
   libsqlite3-dev sqlite3       # iot-server: the embedded database
   libpq-dev postgresql         # iot-server: PostgreSQL, and a throwaway server in tests

@@ -4,12 +4,21 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace http {
 
 inline constexpr std::string_view problem_content_type = "application/problem+json";
 
 struct problem {
+  problem() = default;
+  problem(unsigned status_, std::string detail_, std::string title_ = {},
+          std::string type_ = "about:blank")
+      : status(status_),
+        detail(std::move(detail_)),
+        title(std::move(title_)),
+        type(std::move(type_)) {}
+
   unsigned status = 500;
   std::string detail;                // this occurrence, for a person to read
   std::string title;                 // empty: the status's own phrase ("Not Found")

@@ -59,7 +59,8 @@ class router {
   }
 
   struct lookup {
-    const Handler* handler = nullptr;  // null: see path_known
+    const Handler* handler = nullptr;      // null: see path_known
+    const std::string* pattern = nullptr;  // the route's, for logs and metrics
     path_params params;
     bool path_known = false;  // the path has routes, none for this method
     std::string allow;        // then: their methods, "GET, PUT"
@@ -80,6 +81,7 @@ class router {
       if (!best_literals || *literals > *best_literals) {
         best_literals = literals;
         best.handler = &r.handler;
+        best.pattern = &r.pattern_text;
         best.params = std::move(params);
       }
     }
