@@ -135,10 +135,11 @@ generate() {
 # - Passwords are in plain text: keep this file readable only by the server's
 #   user. The admin may do everything iot-sim and provisioning need, and so
 #   can read every sensor's data and inboxes.
-# - The historian (iot-server) reads the measurements through its durable
-#   consumer "historian" only, and answers history requests; replies to its
-#   own requests arrive under _INBOX.historian. It may answer any inbox, as a
-#   service must.
+# - The historian (iot-server) stores the measurements through its durable
+#   consumer "historian", and answers history requests; replies to its own
+#   requests arrive under _INBOX.historian. It may answer any inbox, as a
+#   service must. For the REST API it follows the measurements and the config
+#   bucket through ephemeral consumers delivered under that inbox.
 
 $([ -n "$listen" ] && printf 'listen: %s' "$listen")
 $(if [ -n "$store_dir" ]; then
@@ -197,6 +198,20 @@ authorization {
             "\$JS.API.STREAM.INFO.KV_${bucket}"
             # Answers to history requests and to service discovery.
             "_INBOX.>"
+            # The REST API follows the measurements and the config bucket
+            # through ephemeral consumers (delivered under its inbox), and
+            # removes them when done.
+            "\$JS.API.CONSUMER.CREATE.${measurements_stream}"
+            "\$JS.API.CONSUMER.CREATE.KV_${bucket}"
+            "\$JS.API.CONSUMER.DELETE.${measurements_stream}.>"
+            "\$JS.API.CONSUMER.DELETE.KV_${bucket}.>"
+            "\$JS.FC.KV_${bucket}.>"
+            # Commands sent through the API, and whether one not answered
+            # still waits in the stream.
+            "${commands_subject}.>"
+            "\$JS.API.STREAM.MSG.GET.${commands_stream}"
+            # The API's list of dead letters.
+            "\$JS.API.STREAM.MSG.GET.${deadletter_stream}"
           ]
         }
         subscribe: {
@@ -206,8 +221,10 @@ authorization {
             # History requests and service discovery.
             "${history_subject}.>"
             "\$SRV.>"
-            # Replies to its own requests.
+            # Replies to its own requests, and its ephemeral consumers' deliveries.
             "_INBOX.historian.>"
+            # Command results, for the API.
+            "${events_subject}.>"
           ]
         }
       }

@@ -15,6 +15,8 @@ packages=(
   clang-format
   libsqlite3-dev sqlite3       # iot-server: the embedded database
   libpq-dev postgresql         # iot-server: PostgreSQL, and a throwaway server in tests
+  prometheus-cpp-dev           # iot-server: the metrics text format (its core library only)
+  wrk                          # iot-bench: the HTTP load generator
   clang libclang-rt-14-dev  # tools/fuzz.sh: libFuzzer and the sanitizer runtimes for clang
   "$@"
 )

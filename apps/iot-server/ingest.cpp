@@ -24,8 +24,14 @@ using boost::system::error_code;
 using namespace std::chrono_literals;
 
 ingest::ingest(nats_asio::jetstream& js, std::shared_ptr<historian::measurement_store> store,
-               iot::wire_names names, ingest_options options, const apps::logger& log)
-    : js_(js), store_(std::move(store)), names_(std::move(names)), options_(options), log_(log) {}
+               iot::wire_names names, ingest_options options, ingest_counters& counters,
+               const apps::logger& log)
+    : js_(js),
+      store_(std::move(store)),
+      names_(std::move(names)),
+      options_(options),
+      log_(log),
+      counters_(counters) {}
 
 void ingest::stop() {
   stopping_ = true;
@@ -140,16 +146,24 @@ awaitable<bool> ingest::write_with_retry(pending& p, std::string& error) {
   apps::start_schedule backoff(apps::start_schedule::clock::now(), std::chrono::hours(24 * 365));
   for (;;) {
     storage::diagnostics diag;
+    const auto began = std::chrono::steady_clock::now();
     // The batch is copied: a failed write must be able to try it again.
     auto [ec, result] = co_await store_->async_write(p.batch, diag, as_tuple(use_awaitable));
     const auto now = apps::start_schedule::clock::now();
     if (!ec) {
+      counters_.write_time.record(std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - began));
+      counters_.retrying = false;
       if (backoff.reported())
         log_.info("database " + store_->name() + " is writable again; ingest resumes");
       const auto committed = iot::clock::now();
       for (const auto& row : p.batch.rows)
         counters_.lag.record(
             std::chrono::duration_cast<std::chrono::milliseconds>(committed - row.ts));
+      if (!p.batch.rows.empty())
+        counters_.last_lag_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    committed - p.batch.rows.back().ts)
+                                    .count();
       counters_.stored += result.inserted;
       counters_.duplicates += result.duplicates;
       counters_.rejected += result.rejected;
@@ -162,6 +176,7 @@ awaitable<bool> ingest::write_with_retry(pending& p, std::string& error) {
       co_return false;
     }
     ++counters_.write_retries;
+    counters_.retrying = true;
     if (backoff.report(now))
       log_.warn("database " + store_->name() + " unavailable (" + text +
                 "); ingest paused, retrying");

@@ -46,7 +46,12 @@ struct ingest_counters {
   std::atomic<std::uint64_t> rejected{0};    // messages kept in `rejected`
   std::atomic<std::uint64_t> batches{0};     // transactions committed
   std::atomic<std::uint64_t> write_retries{0};
-  lag_histogram lag;  // measurement timestamp to commit, of each row committed
+  lag_histogram lag;         // measurement timestamp to commit, of each row committed
+  lag_histogram write_time;  // of each committed transaction
+  // A write is failing and being retried: ingest is paused.
+  std::atomic<bool> retrying{false};
+  // Lag of the newest row of the last committed batch, in ms.
+  std::atomic<std::int64_t> last_lag_ms{0};
 };
 
 // The consumer every ingesting process shares.
@@ -55,8 +60,11 @@ inline constexpr const char* historian_deliver_subject = "historian.deliver";
 
 class ingest {
  public:
+  // `counters` outlive this object: metrics read them before ingest starts
+  // and after it ends.
   ingest(nats_asio::jetstream& js, std::shared_ptr<historian::measurement_store> store,
-         iot::wire_names names, ingest_options options, const apps::logger& log);
+         iot::wire_names names, ingest_options options, ingest_counters& counters,
+         const apps::logger& log);
 
   // Creates or binds the consumer, then stores until stop() or a failure
   // that cannot pass. Returns "" after stop(), else a one-line reason.
@@ -88,7 +96,7 @@ class ingest {
   iot::wire_names names_;
   ingest_options options_;
   const apps::logger& log_;
-  ingest_counters counters_;
+  ingest_counters& counters_;
   bool stopping_ = false;
   boost::asio::cancellation_signal stop_receiving_;
 };

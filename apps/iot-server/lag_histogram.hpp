@@ -1,6 +1,7 @@
-// How long measurements took from being taken (their timestamp) to being
-// committed: cumulative counts per upper bound, as a Prometheus histogram
-// keeps them, so that a reader can subtract two snapshots for a window.
+// Durations in milliseconds (how long measurements took from being taken to
+// being committed; how long a database write took): cumulative counts per
+// upper bound, as a Prometheus histogram keeps them, so that a reader can
+// subtract two snapshots for a window.
 #pragma once
 
 #include <array>
@@ -20,6 +21,8 @@ class lag_histogram {
     std::size_t i = 0;
     while (i < bounds_ms.size() && lag.count() > bounds_ms[i]) ++i;
     counts_[i].fetch_add(1, std::memory_order_relaxed);
+    sum_ms_.fetch_add(lag.count() > 0 ? static_cast<std::uint64_t>(lag.count()) : 0,
+                      std::memory_order_relaxed);
   }
 
   // Measurements with a lag of at most bounds_ms[i] (i < bounds_ms.size()),
@@ -31,9 +34,12 @@ class lag_histogram {
     return sum;
   }
   std::uint64_t count() const noexcept { return at_most(bounds_ms.size()); }
+  // The sum of what was recorded (negative durations as 0).
+  std::uint64_t sum_ms() const noexcept { return sum_ms_.load(std::memory_order_relaxed); }
 
  private:
   std::array<std::atomic<std::uint64_t>, bounds_ms.size() + 1> counts_{};
+  std::atomic<std::uint64_t> sum_ms_{0};
 };
 
 }  // namespace server

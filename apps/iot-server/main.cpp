@@ -1,5 +1,5 @@
-// iot-server: keeps every measurement of the stream in a database and
-// answers history queries.
+// iot-server: keeps every measurement of the stream in a database, answers
+// history queries, and serves the REST API, health checks and metrics.
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <iostream>
@@ -8,12 +8,15 @@
 #include "../common/cli_parse.hpp"
 #include "../common/logger.hpp"
 #include "../common/run_program.hpp"
+#include "http/tls.hpp"
 #include "iot/wire.hpp"
 #include "server.hpp"
 #include "server_settings.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"iot-server: keeps every measurement in a database and answers history queries"};
+  CLI::App app{
+      "iot-server: keeps every measurement in a database, answers history queries, and serves "
+      "the REST API"};
   std::string log_level = "info";
   bool quiet = false;
   server::server_flags own_flags;
@@ -49,8 +52,14 @@ int main(int argc, char** argv) {
     log.error(e);
     return 1;
   }
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  if (!own->tls_cert.empty()) {
+    tls = http::load_tls(own->tls_cert, own->tls_key, error);  // file I/O: before the loop
+    if (!tls) return usage(error);
+  }
   boost::asio::io_context ioc;
-  server::server_runtime runtime(ioc.get_executor(), std::move(*nats), std::move(*own), log);
+  server::server_runtime runtime(ioc.get_executor(), std::move(*nats), std::move(*own),
+                                 std::move(tls), log);
   return apps::run_until_done(
       ioc, runtime.run(), [&] { runtime.stop(); }, log);
 }

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "http/listen_address.hpp"
 #include "iot/duration.hpp"
 
 namespace server {
@@ -24,6 +25,19 @@ void add_server_flags(CLI::App& app, server_flags& f) {
   app.add_option("--linger", f.linger,
                  "how long a batch waits for more once the stream runs dry, e.g. 20ms [env "
                  "IOT_INGEST_LINGER, default 20ms]");
+  app.add_option("--http-listen", f.http_listen,
+                 "HOST:PORT of the REST API, metrics and health checks; anything but loopback "
+                 "needs --api-token [env IOT_HTTP_LISTEN, default 127.0.0.1:8080]");
+  app.add_option("--api-token", f.api_token,
+                 "a secret every /api request must bear (Authorization: Bearer ...) [env "
+                 "IOT_API_TOKEN]");
+  app.add_option(
+      "--http-tls-cert", f.tls_cert,
+      "PEM certificate chain: serve HTTPS (with --http-tls-key) [env IOT_HTTP_TLS_CERT]");
+  app.add_option("--http-tls-key", f.tls_key, "PEM private key [env IOT_HTTP_TLS_KEY]");
+  app.add_option("--cors-origin", f.cors_origin,
+                 "an origin (https://host:port) whose pages may call the API, or * [env "
+                 "IOT_CORS_ORIGIN, default none]");
 }
 
 namespace {
@@ -89,6 +103,29 @@ std::optional<server_settings> resolve_server_settings(const server_flags& f,
     error = named("IOT_INGEST_LINGER", f.linger, "--linger") + ": " + e;
     return std::nullopt;
   }
+
+  const auto listen_name = named("IOT_HTTP_LISTEN", f.http_listen, "--http-listen");
+  auto listen =
+      http::parse_listen_address(s.get("IOT_HTTP_LISTEN", f.http_listen, "127.0.0.1:8080"), why);
+  if (!listen) {
+    error = listen_name + ": " + why;
+    return std::nullopt;
+  }
+  out.http_listen = *listen;
+  out.api_token = s.get("IOT_API_TOKEN", f.api_token, "");
+  if (out.api_token.empty() && !out.http_listen.address().is_loopback()) {
+    error = listen_name + " " + http::to_string(out.http_listen) +
+            " is reachable from other machines: set a token (--api-token or IOT_API_TOKEN) "
+            "first";
+    return std::nullopt;
+  }
+  out.tls_cert = s.get("IOT_HTTP_TLS_CERT", f.tls_cert, "");
+  out.tls_key = s.get("IOT_HTTP_TLS_KEY", f.tls_key, "");
+  if (out.tls_cert.empty() != out.tls_key.empty()) {
+    error = "HTTPS needs both a certificate and a key (--http-tls-cert, --http-tls-key)";
+    return std::nullopt;
+  }
+  out.cors_origin = s.get("IOT_CORS_ORIGIN", f.cors_origin, "");
   return out;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstddef>
 #include <optional>
@@ -22,6 +23,11 @@ struct server_flags {
   std::optional<std::string> retention;
   std::optional<std::string> batch;
   std::optional<std::string> linger;
+  std::optional<std::string> http_listen;
+  std::optional<std::string> api_token;
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
+  std::optional<std::string> cors_origin;
 };
 
 void add_server_flags(CLI::App& app, server_flags& flags);
@@ -35,6 +41,12 @@ struct server_settings {
   std::optional<std::chrono::milliseconds> retention;
   std::size_t batch = 5000;
   std::chrono::milliseconds linger{20};
+
+  // The HTTP API, metrics and health checks.
+  boost::asio::ip::tcp::endpoint http_listen{boost::asio::ip::make_address_v4("127.0.0.1"), 8080};
+  std::string api_token;          // a secret: never logged; empty: no token asked
+  std::string tls_cert, tls_key;  // both or neither: HTTPS
+  std::string cors_origin;        // empty: no cross-origin access
 
   bool ingests() const { return role != role::http; }
   bool serves() const { return role != role::ingest; }

@@ -9,6 +9,7 @@
 #include <iomanip>
 #include <iostream>
 
+#include "../common/command_send.hpp"
 #include "../common/provision.hpp"
 #include "../common/read_back.hpp"
 #include "iot/command.hpp"
@@ -132,23 +133,23 @@ void print_measurement(const iot::measurement& m) {
 
 // No result came within `timeout`: whether the command still waits in the
 // work queue tells an offline sensor from one that took the command and said
-// nothing (the stream deletes a command once the sensor acknowledges or
-// terminates it).
+// nothing.
 awaitable<int> report_unanswered(nats_asio::jetstream& js, const apps::app_settings& s,
                                  const std::string& sensor_id, const std::string& command_uuid,
                                  std::uint64_t sequence, std::chrono::milliseconds timeout) {
   const auto& stream = s.names.commands_stream;
-  auto [ec, stored] = co_await js.async_get_message(stream, sequence, as_tuple(use_awaitable));
-  if (ec == nats_asio::make_jetstream_error(nats_asio::js_err::message_not_found)) {
+  std::string detail;
+  const auto where = co_await apps::find_unanswered(js, s.names, sequence, detail);
+  if (where == apps::unanswered_command::taken) {
     std::cout << "no result: sensor " << sensor_id << " took command " << command_uuid << " from "
               << stream << " but reported no result within " << iot::format_duration(timeout)
               << "; see its log, or get_config, for what it did" << std::endl;
     co_return exit_code::taken_no_result;
   }
   std::cout << "not confirmed: command " << command_uuid;
-  if (ec)
+  if (where == apps::unanswered_command::unknown)
     std::cout << " was stored in " << stream
-              << " (whether it still waits there is unknown: " << ec.message() << ')';
+              << " (whether it still waits there is unknown: " << detail << ')';
   else
     std::cout << " is queued in " << stream;
   std::cout << "; sensor " << sensor_id << " has not answered within "
@@ -214,28 +215,13 @@ awaitable<int> send_command(const apps::app_settings& s, const std::string& sens
   auto results = conn->subscribe(s.names.events_of(sensor_id));
   cmd.command_uuid = iot::new_uuid();
   cmd.issued_at = iot::clock::now();
-  nats_asio::publish_options po;
-  po.msg_id = cmd.command_uuid;
   const auto sent = std::chrono::steady_clock::now();
-  const auto payload = iot::encode(cmd);
-  const auto subject = s.names.commands_of(sensor_id);
-  // Retried on no responders (no such stream, or a cluster electing its
-  // leader) and timeouts; the message id keeps the command single.
   sim_retry r(js.get_executor(), timeout);
   r.retry().name_limit("--timeout");
-  auto [pec, ack] = co_await r.retry().run("command stream " + s.names.commands_stream, [&] {
-    return js.async_publish(subject, payload, po, as_tuple(use_awaitable));
-  });
-  if (pec == nats_asio::errc::no_responders) {
-    auto [iec, info] =
-        co_await js.async_stream_info(s.names.commands_stream, as_tuple(use_awaitable));
-    if (iec == nats_asio::make_jetstream_error(nats_asio::js_err::stream_not_found))
-      co_return fail(exit_code::failure, "command stream " + s.names.commands_stream +
-                                             " does not exist (no sensor has started yet)");
-    co_return fail(exit_code::failure, "command stream " + s.names.commands_stream +
-                                           " has no leader (cluster unavailable?)");
-  }
-  if (pec) co_return fail(exit_code::failure, "sending the command: " + pec.message());
+  std::string error;
+  const auto sequence =
+      co_await apps::publish_command(js, s.names, sensor_id, cmd, r.retry(), error);
+  if (!sequence) co_return fail(exit_code::failure, error);
 
   using namespace asio::experimental::awaitable_operators;
   asio::steady_timer deadline(co_await asio::this_coro::executor, timeout);
@@ -243,8 +229,7 @@ awaitable<int> send_command(const apps::app_settings& s, const std::string& sens
     auto outcome = co_await (results.async_receive(as_tuple(use_awaitable)) ||
                              deadline.async_wait(as_tuple(use_awaitable)));
     if (outcome.index() == 1)
-      co_return co_await report_unanswered(js, s, sensor_id, cmd.command_uuid, ack.sequence,
-                                           timeout);
+      co_return co_await report_unanswered(js, s, sensor_id, cmd.command_uuid, *sequence, timeout);
     auto [rec, msg] = std::get<0>(outcome);
     if (rec == nats_asio::errc::queue_overflow) continue;  // others' results, not awaited
     if (rec) co_return fail(exit_code::failure, "waiting for the result: " + rec.message());

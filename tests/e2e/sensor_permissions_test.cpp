@@ -9,8 +9,10 @@
 #include <boost/json.hpp>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "child_process.hpp"
+#include "http_tools.hpp"
 #include "nats_asio/jetstream.hpp"
 #include "nats_asio/kv_bucket.hpp"
 #include "nats_server.hpp"
@@ -335,6 +337,23 @@ TEST_CASE("iot-server under the historian identity stores and answers; a sensor 
     rows = boost::json::parse(r.out).as_array().size();
   }
   CHECK(rows >= 3);
+
+  // The REST API works under the same identity: the sensors from the
+  // bucket and the stream, a command and its result, the dead letters.
+  const auto api = test_support::logged_http_base(historian.err());
+  REQUIRE_MESSAGE(!api.empty(), historian.err());
+  test_support::curl_result listed;
+  for (const auto until = clock::now() + 30s; clock::now() < until;) {
+    listed = test_support::curl(dir, {api + "/api/v1/sensors?status=online"});
+    if (listed.body.find("\"sensor-1\"") != std::string::npos) break;
+    std::this_thread::sleep_for(100ms);  // its first measurement is on its way
+  }
+  CHECK_MESSAGE(listed.body.find("\"sensor-1\"") != std::string::npos, listed.body);
+  auto applied =
+      test_support::curl(dir, {"-X", "PUT", "-H", "Content-Type: application/json", "-d",
+                               R"({"interval":"300ms"})", api + "/api/v1/sensors/sensor-1/config"});
+  CHECK_MESSAGE(applied.status == 200, applied.body);
+  CHECK(test_support::curl(dir, {api + "/api/v1/deadletters"}).status == 200);
 
   // sensor-1 may publish measurements but not ask for history, not even its own.
   auto asked =

@@ -16,8 +16,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/json/parse.hpp>
 #include <chrono>
-#include <fstream>
-#include <iterator>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -25,10 +23,12 @@
 #include "child_process.hpp"
 #include "http/server.hpp"
 #include "http/tls.hpp"
+#include "http_tools.hpp"
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using http::verb;
+using test_support::curl;
 using test_support::run_program;
 
 namespace {
@@ -102,28 +102,6 @@ struct running_server {
   std::atomic<bool> ran{false};
   std::thread thread;
 };
-
-struct curl_result {
-  int status = 0;
-  std::string headers, body, err;
-};
-
-curl_result curl(const test_support::temp_dir& dir, std::vector<std::string> args) {
-  args.insert(args.begin(),
-              {"/usr/bin/env", "curl", "-s", "-S", "--path-as-is", "-D", "-", "-o", "body"});
-  args.push_back("-w");
-  args.push_back("\n%{http_code}");
-  const auto r = run_program(args, dir.path(), {}, 10s);
-  REQUIRE_MESSAGE(r.code == 0, r.err);
-  curl_result out;
-  const auto last = r.out.rfind('\n');
-  out.headers = r.out.substr(0, last);
-  out.status = std::stoi(r.out.substr(last + 1));
-  out.err = r.err;
-  std::ifstream in(dir.path() / "body");
-  out.body.assign(std::istreambuf_iterator<char>(in), {});
-  return out;
-}
 
 }  // namespace
 
@@ -294,19 +272,15 @@ TEST_CASE("http::server: CORS only for the origin named, preflight included") {
 
 TEST_CASE("http::server: HTTPS with a certificate, plain requests and an event stream") {
   test_support::temp_dir dir;
-  auto made = run_program(
-      {"/usr/bin/env", "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-       "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days",
-       "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"},
-      dir.path(), {}, 30s);
-  REQUIRE_MESSAGE(made.code == 0, made.err);
+  const auto tls = test_support::make_loopback_certificate(dir);
+  REQUIRE_MESSAGE(tls.error.empty(), tls.error);
   auto other = run_program({"/usr/bin/env", "openssl", "genpkey", "-algorithm", "ec", "-pkeyopt",
                             "ec_paramgen_curve:prime256v1", "-out", "other.pem"},
                            dir.path(), {}, 30s);
   REQUIRE_MESSAGE(other.code == 0, other.err);
 
   std::string error;
-  const auto cert = (dir.path() / "cert.pem").string();
+  const auto& cert = tls.cert;
   CHECK(http::load_tls(cert, (dir.path() / "missing.pem").string(), error) == nullptr);
   CHECK(error.find("missing.pem") != std::string::npos);
   CHECK(http::load_tls(cert, (dir.path() / "other.pem").string(), error) == nullptr);
@@ -314,7 +288,7 @@ TEST_CASE("http::server: HTTPS with a certificate, plain requests and an event s
   CHECK(error.find("mismatch") != std::string::npos);  // "key values mismatch"
 
   http::server_options o;
-  o.tls = http::load_tls(cert, (dir.path() / "key.pem").string(), error);
+  o.tls = http::load_tls(cert, tls.key, error);
   REQUIRE_MESSAGE(o.tls, error);
   auto s = std::make_unique<running_server>(o);
   auto hello = curl(dir, {"--cacert", cert, s->url("/hello/tls")});

@@ -51,3 +51,11 @@ TEST_CASE("parse_target: refuses what is not an origin-form target or does not d
   CHECK_FALSE(parse_target("/a?x=%"));
   CHECK_FALSE(parse_target("/a?x%00=1"));
 }
+
+TEST_CASE("percent_encode: unreserved bytes kept, the rest as %XX; decoding gives it back") {
+  CHECK(http::percent_encode("a-Z_0.9~") == "a-Z_0.9~");
+  CHECK(http::percent_encode("2026-11-30T10:00:00+01:00") == "2026-11-30T10%3A00%3A00%2B01%3A00");
+  CHECK(http::percent_encode("a b/c") == "a%20b%2Fc");
+  const std::string bytes{"\xff\x01?&="};
+  CHECK(http::percent_decode(http::percent_encode(bytes), true) == bytes);
+}

@@ -18,4 +18,10 @@ TEST_CASE("problem: type, title (the status's phrase unless given), status, deta
   CHECK(own.at("type") == "/problems/rejected");
   CHECK_FALSE(own.contains("detail"));
   CHECK(http::problem_content_type == "application/problem+json");
+
+  http::problem with{422, "no such lecture"};
+  with.extensions = {{"command_uuid", "u-1"}, {"status", "not me"}};
+  auto extended = boost::json::parse(http::to_json(with)).as_object();
+  CHECK(extended.at("command_uuid") == "u-1");
+  CHECK(extended.at("status") == 422);  // a standard member is never replaced
 }

@@ -1,6 +1,7 @@
 // iot-server's pure pieces: which messages become rows, and its settings.
 #include <doctest/doctest.h>
 
+#include "http/listen_address.hpp"
 #include "iot-server/lag_histogram.hpp"
 #include "iot-server/measurement_row.hpp"
 #include "iot-server/server_settings.hpp"
@@ -88,6 +89,9 @@ TEST_CASE("iot-server settings: defaults, then .env/environment, then flags") {
   CHECK_FALSE(d->retention);
   CHECK(d->batch == 5000);
   CHECK(d->linger == 20ms);
+  CHECK(http::to_string(d->http_listen) == "127.0.0.1:8080");
+  CHECK(d->api_token.empty());
+  CHECK(d->tls_cert.empty());
 
   auto e =
       server::resolve_server_settings(none,
@@ -110,6 +114,13 @@ TEST_CASE("iot-server settings: defaults, then .env/environment, then flags") {
   REQUIRE(f);
   CHECK(f->db.target == "/tmp/x.db");
   CHECK_FALSE(f->ingests());
+
+  // Beyond loopback only with a token.
+  auto open = server::resolve_server_settings(
+      none, env({{"IOT_HTTP_LISTEN", "0.0.0.0:9000"}, {"IOT_API_TOKEN", "t0ken"}}), error);
+  REQUIRE(open);
+  CHECK(open->http_listen.port() == 9000);
+  CHECK(open->api_token == "t0ken");
 }
 
 TEST_CASE("a wrong iot-server setting is named, by flag or by variable, and no secret shows") {
@@ -130,6 +141,19 @@ TEST_CASE("a wrong iot-server setting is named, by flag or by variable, and no s
   flags.batch = "12x";
   CHECK_FALSE(server::resolve_server_settings(flags, env({}), error));
   CHECK(error.starts_with("--batch must be"));
+
+  CHECK_FALSE(server::resolve_server_settings(none, env({{"IOT_HTTP_LISTEN", "8080"}}), error));
+  CHECK(error.starts_with("IOT_HTTP_LISTEN: \"8080\": expected HOST:PORT"));
+  flags = {};
+  flags.http_listen = "0.0.0.0:8080";
+  CHECK_FALSE(server::resolve_server_settings(flags, env({}), error));
+  CHECK(error ==
+        "--http-listen 0.0.0.0:8080 is reachable from other machines: set a token "
+        "(--api-token or IOT_API_TOKEN) first");
+  flags = {};
+  flags.tls_cert = "cert.pem";
+  CHECK_FALSE(server::resolve_server_settings(flags, env({}), error));
+  CHECK(error.starts_with("HTTPS needs both"));
 }
 
 TEST_CASE("the lag histogram counts each lag under the first bound it does not exceed") {

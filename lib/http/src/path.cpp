@@ -1,5 +1,7 @@
 #include "http/path.hpp"
 
+#include <cctype>
+
 namespace http {
 namespace {
 
@@ -78,6 +80,21 @@ std::optional<std::string> query_value(const target& t, std::string_view name, s
     return std::nullopt;
   }
   return std::move(values.front());
+}
+
+std::string percent_encode(std::string_view text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 0xF];
+    }
+  }
+  return out;
 }
 
 }  // namespace http

@@ -15,6 +15,8 @@ std::string to_json(const problem& p) {
                                : p.title;
   o["status"] = p.status;
   if (!p.detail.empty()) o["detail"] = p.detail;
+  for (const auto& [name, value] : p.extensions)
+    if (!o.contains(name)) o[name] = value;  // never over a standard member
   return boost::json::serialize(o);
 }
 

@@ -16,6 +16,10 @@ namespace http {
 // a decoded NUL (no route or parameter needs one, and C APIs stop at it).
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space = false);
 
+// The reverse, for building targets: every byte but RFC 3986's unreserved
+// ones (A-Z a-z 0-9 - . _ ~) as %XX.
+std::string percent_encode(std::string_view text);
+
 struct target {
   std::vector<std::string> segments;                       // "/a/b%20c/" -> {"a", "b c", ""}
   std::vector<std::pair<std::string, std::string>> query;  // in order, repeats kept

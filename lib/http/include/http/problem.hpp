@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace http {
 
@@ -23,6 +24,9 @@ struct problem {
   std::string detail;                // this occurrence, for a person to read
   std::string title;                 // empty: the status's own phrase ("Not Found")
   std::string type = "about:blank";  // a URI naming the kind of problem
+  // Members of this kind of problem beyond the standard ones, as strings:
+  // {"command_uuid", "..."}.
+  std::vector<std::pair<std::string, std::string>> extensions;
 };
 
 // {"type":…,"title":…,"status":…,"detail":…}; detail left out when empty.

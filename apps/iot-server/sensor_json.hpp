@@ -1,0 +1,19 @@
+// The API's JSON for sensors: what GET /api/v1/sensors and its kin answer
+// (see openapi.json).
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include "iot/sensor_config.hpp"
+#include "sensor_registry.hpp"
+
+namespace server {
+
+// {"sensor_id", "interval" ("250ms"), "interval_ms", "updated_at",
+//  "last_command_id" (null when none)}
+boost::json::object config_json(const iot::sensor_config& c);
+// {"id", "status", "config" (null when unreadable), "config_error"?,
+//  "last_measurement" (null when none), "last_seen" (null when none)}
+boost::json::object sensor_json(const sensor_view& v, iot::clock::time_point now);
+
+}  // namespace server
