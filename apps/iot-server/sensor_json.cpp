@@ -1,5 +1,6 @@
 #include "sensor_json.hpp"
 
+#include "historian/export.hpp"
 #include "iot/duration.hpp"
 
 namespace server {
@@ -17,6 +18,19 @@ boost::json::object config_json(const iot::sensor_config& c) {
   return o;
 }
 
+boost::json::object measurement_json(const iot::measurement& m, std::uint64_t stream_sequence) {
+  // The history's row, so that a measurement reads the same everywhere.
+  return historian::to_json(historian::stored_measurement{.sensor_id = m.sensor_id,
+                                                          .lecture_id = m.lecture_id,
+                                                          .revision = m.revision,
+                                                          .seq = m.seq,
+                                                          .ts = m.timestamp,
+                                                          .value = m.value,
+                                                          .lecture = m.lecture,
+                                                          .unit = m.unit,
+                                                          .stream_seq = stream_sequence});
+}
+
 boost::json::object sensor_json(const sensor_view& v, iot::clock::time_point now) {
   boost::json::object o;
   o["id"] = v.id;
@@ -28,14 +42,7 @@ boost::json::object sensor_json(const sensor_view& v, iot::clock::time_point now
   if (!v.config_error.empty()) o["config_error"] = v.config_error;
   if (v.last) {
     const auto& m = *v.last;
-    o["last_measurement"] = {{"lecture_id", m.lecture_id},
-                             {"revision", m.revision},
-                             {"seq", m.seq},
-                             {"timestamp", iot::format_rfc3339(m.timestamp)},
-                             {"value", m.value},
-                             {"unit", m.unit},
-                             {"lecture", m.lecture},
-                             {"stream_sequence", v.last_stream_sequence}};
+    o["last_measurement"] = measurement_json(m, v.last_stream_sequence);
     o["last_seen"] = iot::format_rfc3339(m.timestamp);
   } else {
     o["last_measurement"] = nullptr;

@@ -4,6 +4,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "iot/measurement.hpp"
 #include "iot/sensor_config.hpp"
 #include "sensor_registry.hpp"
 
@@ -12,6 +13,9 @@ namespace server {
 // {"sensor_id", "interval" ("250ms"), "interval_ms", "updated_at",
 //  "last_command_id" (null when none)}
 boost::json::object config_json(const iot::sensor_config& c);
+// A measurement as the history's rows show it: {"sensor_id", "lecture_id",
+// "revision", "seq", "timestamp", "value", "lecture", "unit", "stream_seq"}.
+boost::json::object measurement_json(const iot::measurement& m, std::uint64_t stream_sequence);
 // {"id", "status", "config" (null when unreadable), "config_error"?,
 //  "last_measurement" (null when none), "last_seen" (null when none)}
 boost::json::object sensor_json(const sensor_view& v, iot::clock::time_point now);

@@ -112,7 +112,7 @@ TEST_CASE("REST API: sensors with config, last measurement and status; health; m
   CHECK(s1.at("config").at("interval") == "200ms");
   CHECK(s1.at("config").at("interval_ms") == 200);
   CHECK(s1.at("last_measurement").at("lecture_id").to_number<std::uint64_t>() >= 1);
-  CHECK(s1.at("last_measurement").at("stream_sequence").to_number<std::uint64_t>() >= 1);
+  CHECK(s1.at("last_measurement").at("stream_seq").to_number<std::uint64_t>() >= 1);
   CHECK(s1.at("last_seen") == s1.at("last_measurement").at("timestamp"));
 
   auto config = api.get("/api/v1/sensors/t-1/config");
