@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "command_tracker.hpp"
+#include "event_hub.hpp"
 #include "historian/measurement_store.hpp"
 #include "http/server.hpp"
 #include "ingest.hpp"
@@ -62,5 +63,9 @@ struct deadletter_sources {
 
 // GET /api/v1/deadletters?sensor=&limit=: the dead-letter stream, newest first.
 void add_deadletter_routes(http::server& s, const deadletter_sources& sources);
+
+// GET /api/v1/events?sensor=a&sensor=b: server-sent events from the hub,
+// resumed after Last-Event-ID. `hub` is null until NATS is reached (503).
+void add_event_routes(http::server& s, event_hub* const& hub);
 
 }  // namespace server

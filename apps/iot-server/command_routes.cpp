@@ -1,10 +1,10 @@
 #include <boost/json/serialize.hpp>
 #include <charconv>
 
+#include "api_json.hpp"
 #include "api_routes.hpp"
 #include "http/json_body.hpp"
 #include "iot/duration.hpp"
-#include "sensor_json.hpp"
 
 namespace server {
 
@@ -20,42 +20,16 @@ constexpr auto max_wait = std::chrono::seconds(30);
 constexpr auto min_interval = std::chrono::milliseconds(1);
 constexpr auto max_interval = std::chrono::hours(24);
 
-boost::json::object record_json(const command_record& r) {
-  boost::json::object o;
-  o["command_uuid"] = r.command_uuid;
-  o["sensor_id"] = r.sensor_id;
-  if (r.kind.empty())
-    o["kind"] = nullptr;
-  else
-    o["kind"] = r.kind;
-  o["status"] = to_string(r.state);
-  if (!r.error.empty()) o["error"] = r.error;
-  if (r.config) o["config"] = config_json(*r.config);
-  if (r.stream_sequence)
-    o["stream_sequence"] = r.stream_sequence;
-  else
-    o["stream_sequence"] = nullptr;
-  if (r.sent_at)
-    o["sent_at"] = iot::format_rfc3339(*r.sent_at);
-  else
-    o["sent_at"] = nullptr;
-  if (r.answered_at)
-    o["answered_at"] = iot::format_rfc3339(*r.answered_at);
-  else
-    o["answered_at"] = nullptr;
-  return o;
-}
-
 // How a command's outcome is answered: 200 applied, 202 queued or taken
 // (with where to look later), 422 rejected, 503 not sent.
 http::response outcome_response(const http::request& req, const command_record& r) {
   const auto location = "/api/v1/commands/" + r.command_uuid;
   switch (r.state) {
     case command_state::applied:
-      return http::make_response(req, 200, boost::json::serialize(record_json(r)));
+      return http::make_response(req, 200, boost::json::serialize(command_json(r)));
     case command_state::queued:
     case command_state::taken: {
-      auto res = http::make_response(req, 202, boost::json::serialize(record_json(r)));
+      auto res = http::make_response(req, 202, boost::json::serialize(command_json(r)));
       res.set(http::field::location, location);
       return res;
     }
@@ -194,7 +168,7 @@ void add_command_routes(http::server& s, const command_sources& src) {
             co_return http::make_problem(c.req, {404, "no command \"" + uuid +
                                                           "\" is known here (sent elsewhere before "
                                                           "this process started, or forgotten)"});
-          co_return http::make_response(c.req, 200, boost::json::serialize(record_json(*r)));
+          co_return http::make_response(c.req, 200, boost::json::serialize(command_json(*r)));
         });
 }
 

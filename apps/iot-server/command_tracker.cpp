@@ -74,6 +74,7 @@ void command_tracker::answered(const std::string& payload) {
   r.config = result.config;
   r.answered_at = iot::clock::now();
   ++(result.applied ? counters_.applied : counters_.rejected);
+  if (on_result) on_result(r);
   if (auto w = waiting_.find(r.command_uuid); w != waiting_.end()) w->second->cancel();
 }
 

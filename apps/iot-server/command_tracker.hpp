@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -65,6 +66,9 @@ class command_tracker {
   const command_record* find(std::string_view uuid) const;
 
   const command_counters& counters() const { return counters_; }
+
+  // Called with each result as it comes (for the event streams).
+  std::function<void(const command_record&)> on_result;
 
  private:
   command_record& remember(command_record r);

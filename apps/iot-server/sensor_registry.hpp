@@ -58,6 +58,13 @@ class sensor_registry {
   };
   page list(const filter& f, iot::clock::time_point now) const;
 
+  // Every configured sensor, by id.
+  template <class F>
+  void for_each(F f) const {
+    for (const auto& [id, v] : sensors_)
+      if (v.configured) f(v);
+  }
+
   std::size_t configured() const { return configured_; }
   // Counts by status, for metrics.
   std::size_t count(sensor_status s, iot::clock::time_point now) const;

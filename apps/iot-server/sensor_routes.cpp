@@ -1,8 +1,8 @@
 #include <boost/json/serialize.hpp>
 #include <charconv>
 
+#include "api_json.hpp"
 #include "api_routes.hpp"
-#include "sensor_json.hpp"
 
 namespace server {
 

@@ -4,9 +4,11 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "../common/provision.hpp"
 #include "../common/start_retry.hpp"
+#include "api_json.hpp"
 #include "historian/open_store.hpp"
 #include "http/listen_address.hpp"
 
@@ -41,6 +43,7 @@ void server_runtime::stop() {
   if (service_) service_->stop();
   if (feed_) feed_->stop();
   if (commands_) commands_->stop();
+  if (hub_) hub_->stop();
 }
 
 awaitable<bool> server_runtime::open_database() {
@@ -88,6 +91,7 @@ std::string server_runtime::start_http() {
     add_history_routes(*http_, store_);
     deadletter_sources_.emplace(deadletter_sources{nats_settings_.names, nats_health_});
     add_deadletter_routes(*http_, *deadletter_sources_);
+    add_event_routes(*http_, hub_ptr_);
   }
 
   if (auto error = http_->listen(settings_.http_listen); !error.empty())
@@ -137,12 +141,17 @@ awaitable<int> server_runtime::run_nats_roles() {
     service_.emplace(conn_, *handlers_, nats_settings_.names, log_);
     feed_.emplace(*js_, nats_settings_.names, sensors_, log_);
     commands_.emplace(conn_, *js_, nats_settings_.names, log_);
+    hub_.emplace(*js_, nats_settings_.names, sensors_, log_);
+    hub_ptr_ = &*hub_;
+    commands_->on_result = [this](const command_record& r) {
+      hub_->command_result(r.sensor_id, boost::json::serialize(command_json(r)));
+    };
     health_->feed = &*feed_;
     command_sources_->feed = &*feed_;
     command_sources_->commands = &*commands_;
     deadletter_sources_->js = &*js_;
   }
-  std::string ingest_error, serve_error, feed_error, commands_error;
+  std::string ingest_error, serve_error, feed_error, commands_error, hub_error;
   auto ingest_role = [&]() -> awaitable<void> {
     if (!ingest_ || stopping_) co_return;
     ingest_error = co_await ingest_->run();
@@ -166,10 +175,17 @@ awaitable<int> server_runtime::run_nats_roles() {
     commands_error = co_await commands_->run();
     if (!commands_error.empty()) stop();
   };
+  auto hub_role = [&]() -> awaitable<void> {
+    if (!hub_ || stopping_) co_return;
+    hub_error = co_await hub_->run();
+    if (!hub_error.empty()) stop();
+  };
   int code = 0;
   auto roles_then_drain = [&]() -> awaitable<void> {
-    co_await (ingest_role() && retention_role() && serve_role() && feed_role() && commands_role());
-    for (const auto* error : {&ingest_error, &serve_error, &feed_error, &commands_error}) {
+    co_await (ingest_role() && retention_role() && serve_role() && feed_role() && commands_role() &&
+              hub_role());
+    for (const auto* error :
+         {&ingest_error, &serve_error, &feed_error, &commands_error, &hub_error}) {
       if (error->empty()) continue;
       log_.error(*error);
       code = 1;

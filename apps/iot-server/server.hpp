@@ -61,6 +61,8 @@ class server_runtime {
   sensor_registry sensors_;
   std::optional<sensor_feed> feed_;
   std::optional<command_tracker> commands_;
+  std::optional<event_hub> hub_;
+  event_hub* hub_ptr_ = nullptr;  // what the event route reads: null until NATS
   std::optional<command_sources> command_sources_;
   std::optional<deadletter_sources> deadletter_sources_;
   server_metrics metrics_;

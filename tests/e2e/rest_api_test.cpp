@@ -401,3 +401,91 @@ TEST_CASE("REST API: history as rows, pages and buckets, JSON or CSV; dead lette
   sensor.signal(SIGTERM);
   CHECK(sensor.wait(30s) == 0);
 }
+
+namespace {
+
+// The ids of the events a curl -N has printed so far, in order.
+std::vector<std::uint64_t> event_ids(const std::string& out) {
+  std::vector<std::uint64_t> ids;
+  std::size_t at = 0;
+  while ((at = out.find("\nid: ", at)) != std::string::npos) {
+    at += 5;
+    ids.push_back(std::stoull(out.substr(at, out.find('\n', at) - at)));
+  }
+  return ids;
+}
+
+child_process follow_events(const temp_dir& dir, const std::string& url,
+                            std::vector<std::string> args = {}) {
+  args.insert(args.begin(), {"/usr/bin/env", "curl", "-s", "-S", "-N"});
+  args.push_back(url);
+  return child_process(std::move(args), dir.path());
+}
+
+}  // namespace
+
+TEST_CASE("REST API: events live and resumed with Last-Event-ID across a restart of iot-server") {
+  nats_server nats;
+  temp_dir dir;
+  auto api = std::make_unique<api_server>(nats, dir);
+  child_process fleet(
+      {test_support::sensor_bin(), "--sensorID", "v", "--count", "2", "--interval", "100ms"},
+      dir.path(), {{"NATS_URL", nats.url()}});
+
+  // Live: measurements with the stream sequence as id; a command's result;
+  // a sensor going offline.
+  auto all = follow_events(dir, api->url("/api/v1/events"));
+  auto one = follow_events(dir, api->url("/api/v1/events?sensor=v-1"));
+  REQUIRE(all.wait_for("event: measurement\nid: ", 30s));
+  REQUIRE(one.wait_for("event: measurement\nid: ", 30s));
+  auto applied = api->get(
+      "/api/v1/sensors/v-2/config",
+      {"-X", "PUT", "-H", "Content-Type: application/json", "-d", R"({"interval":"100ms"})"});
+  CHECK(applied.status == 200);
+  CHECK(all.wait_for("event: command_result\ndata: {\"command_uuid\":\"" +
+                         std::string(json_of(applied).at("command_uuid").as_string()),
+                     10s));
+  CHECK(one.out().find("command_result") == std::string::npos);  // v-2's, not v-1's
+  CHECK(one.out().find("\"sensor_id\":\"v-2\"") == std::string::npos);
+
+  // SIGTERM ends the streams cleanly (curl exits 0), with what they held.
+  CHECK(api->stop() == 0);
+  CHECK(all.wait(10s) == 0);
+  CHECK(one.wait(10s) == 0);
+  const auto seen = event_ids(all.out());
+  REQUIRE(seen.size() >= 2);
+  for (std::size_t i = 1; i < seen.size(); ++i) CHECK(seen[i] == seen[i - 1] + 1);
+  const auto last = seen.back();
+
+  // Measurements go on while iot-server is down; a new one resumes after
+  // the last id seen: every later sequence, once, in order.
+  api.reset();
+  api = std::make_unique<api_server>(nats, dir);
+  auto resumed = follow_events(dir, api->url("/api/v1/events"),
+                               {"-H", "Last-Event-ID: " + std::to_string(last)});
+  REQUIRE(eventually([&] { return event_ids(resumed.out()).size() >= 30; }, 30s));
+  const auto again = event_ids(resumed.out());
+  CHECK(again.front() == last + 1);
+  for (std::size_t i = 1; i < again.size(); ++i) CHECK(again[i] == again[i - 1] + 1);
+
+  // A stopped sensor goes offline, as an event.
+  auto status = follow_events(dir, api->url("/api/v1/events?sensor=v-1"));
+  REQUIRE(status.wait_for("event: measurement", 10s));
+  fleet.signal(SIGSTOP);
+  CHECK(
+      status.wait_for("event: sensor_status\ndata: {\"sensor_id\":\"v-1\",\"status\":\"offline\","
+                      "\"previous\":\"online\"}",
+                      10s));
+  fleet.signal(SIGCONT);
+
+  // Bad requests are refused before the stream opens.
+  CHECK(api->get("/api/v1/events?sensor=not%20an%20id").status == 400);
+  CHECK(api->get("/api/v1/events", {"-H", "Last-Event-ID: x"}).status == 400);
+  CHECK(api->get("/api/v1/events?topic=x").status == 400);
+
+  CHECK(api->stop() == 0);
+  CHECK(resumed.wait(10s) == 0);
+  CHECK(status.wait(10s) == 0);
+  fleet.signal(SIGTERM);
+  CHECK(fleet.wait(30s) == 0);
+}

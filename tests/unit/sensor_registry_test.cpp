@@ -4,7 +4,7 @@
 
 #include <doctest/doctest.h>
 
-#include "iot-server/sensor_json.hpp"
+#include "iot-server/api_json.hpp"
 
 using namespace std::chrono_literals;
 using server::sensor_registry;

@@ -1,4 +1,4 @@
-#include "sensor_json.hpp"
+#include "api_json.hpp"
 
 #include "historian/export.hpp"
 #include "iot/duration.hpp"
@@ -48,6 +48,32 @@ boost::json::object sensor_json(const sensor_view& v, iot::clock::time_point now
     o["last_measurement"] = nullptr;
     o["last_seen"] = nullptr;
   }
+  return o;
+}
+
+boost::json::object command_json(const command_record& r) {
+  boost::json::object o;
+  o["command_uuid"] = r.command_uuid;
+  o["sensor_id"] = r.sensor_id;
+  if (r.kind.empty())
+    o["kind"] = nullptr;
+  else
+    o["kind"] = r.kind;
+  o["status"] = to_string(r.state);
+  if (!r.error.empty()) o["error"] = r.error;
+  if (r.config) o["config"] = config_json(*r.config);
+  if (r.stream_sequence)
+    o["stream_sequence"] = r.stream_sequence;
+  else
+    o["stream_sequence"] = nullptr;
+  if (r.sent_at)
+    o["sent_at"] = iot::format_rfc3339(*r.sent_at);
+  else
+    o["sent_at"] = nullptr;
+  if (r.answered_at)
+    o["answered_at"] = iot::format_rfc3339(*r.answered_at);
+  else
+    o["answered_at"] = nullptr;
   return o;
 }
 
