@@ -23,6 +23,11 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
   echo "demo: port $port is already in use; set NATS_PORT to another port" >&2
   exit 1
 fi
+http_port=${HTTP_PORT:-8080}
+if (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null; then
+  echo "demo: port $http_port (iot-server's HTTP API) is already in use; set HTTP_PORT to another port" >&2
+  exit 1
+fi
 "$server" -a 127.0.0.1 -p "$port" -js -sd .data/jetstream >.data/nats-server.log 2>&1 &
 server_pid=$!
 sensor_pid=
@@ -46,7 +51,7 @@ for _ in $(seq 150); do
   build/apps/iot-sim get_config --sensorID sensor-1 >/dev/null 2>&1 && break
   sleep 0.1
 done
-build/apps/iot-server --db sqlite:.data/iot.db --quiet &
+build/apps/iot-server --db sqlite:.data/iot.db --http-listen "127.0.0.1:$http_port" --quiet &
 historian_pid=$!
 echo "demo: nats-server on $NATS_URL (data in .data/), sensor-1 and iot-server running."
 echo "demo: iot-server keeps every measurement in .data/iot.db; waiting for the first ones..."
@@ -60,4 +65,7 @@ echo "$history" | tail -n 5
 echo "demo: live measurements follow; Ctrl+C to stop."
 echo "demo: in another shell: NATS_URL=$NATS_URL build/apps/iot-sim edit_config --sensorID sensor-1 --interval 250ms"
 echo "demo:                  or: NATS_URL=$NATS_URL build/apps/iot-sim history --sensorID sensor-1 --since 1h --step 1m"
+echo "demo: the REST API: curl http://127.0.0.1:$http_port/api/v1/sensors"
+echo "demo:               curl -X PUT -H 'Content-Type: application/json' -d '{\"interval\":\"250ms\"}' http://127.0.0.1:$http_port/api/v1/sensors/sensor-1/config"
+echo "demo:               curl -N http://127.0.0.1:$http_port/api/v1/events   (live events)"
 build/apps/iot-sim subscribe --sensorID sensor-1 --from last:5 || true

@@ -2,14 +2,18 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fstream>
 #include <iostream>
 #include <random>
 #include <unordered_map>
 
+#include "../common/metric_families.hpp"
 #include "../common/provision.hpp"
+#include "http/listen_address.hpp"
 #include "iot/duration.hpp"
+#include "sensor_metrics.hpp"
 
 namespace sensor {
 
@@ -136,7 +140,22 @@ asio::awaitable<void> fleet_runtime::start_sensors() {
 
 asio::awaitable<int> fleet_runtime::run() {
   // Stopped while waiting for the servers: nothing started, nothing failed.
+  if (auto error = start_metrics(); !error.empty()) {
+    log_.error(error);
+    co_return 1;
+  }
+  // The metrics server stops with this coroutine, however it ends.
+  struct stop_metrics {
+    std::optional<http::server>& server;
+    ~stop_metrics() {
+      if (server) server->stop();
+    }
+  } stop_metrics_at_end{metrics_};
+  nats_health_.connected = false;
   if (!co_await connect_and_provision()) co_return stopping_ ? 0 : 1;
+  nats_health_.connected = true;
+  asio::co_spawn(executor_, apps::follow_connection(conn_, nats_health_, stopping_, log_),
+                 asio::detached);
 
   const auto ids = member_ids(options_.sensor_id, options_.count);
   std::mt19937 seeds(std::random_device{}());
@@ -166,7 +185,10 @@ asio::awaitable<int> fleet_runtime::run() {
 
   co_await publisher_->finish(options_.shutdown_grace);
   for (auto& s : sensors_) s->unsubscribe();
-  co_await conn_.async_drain(2s, as_tuple(use_awaitable));
+  // A drain needs the server; without one (reconnecting), close, which also
+  // ends follow_connection.
+  auto [dec] = co_await conn_.async_drain(2s, as_tuple(use_awaitable));
+  if (dec) co_await conn_.async_close(as_tuple(use_awaitable));
   co_await publisher_->wait_idle();  // the close ended the last attempts
   if (failed) co_return 1;
 
@@ -187,6 +209,24 @@ asio::awaitable<int> fleet_runtime::run() {
   print_summary();
   if (options_.dump_file) write_dump();
   co_return 0;
+}
+
+std::string fleet_runtime::start_metrics() {
+  if (!options_.metrics_listen) return "";
+  metrics_.emplace(executor_);
+  metrics_->add(http::verb::get, "/metrics",
+                [this](const http::request_context& c) -> asio::awaitable<http::response> {
+                  co_return http::make_response(
+                      c.req, 200,
+                      metrics_text(sensors_, publisher_ ? &*publisher_ : nullptr, options_.buffer,
+                                   nats_health_),
+                      apps::metrics::content_type);
+                });
+  if (auto error = metrics_->listen(*options_.metrics_listen); !error.empty())
+    return "cannot serve metrics on " + error;
+  log_.info("metrics on http://" + http::to_string(metrics_->local_endpoint()) + "/metrics");
+  asio::co_spawn(executor_, metrics_->run(), asio::detached);
+  return "";
 }
 
 void fleet_runtime::print_summary() {

@@ -10,6 +10,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstddef>
@@ -21,6 +22,8 @@
 
 #include "../common/app_settings.hpp"
 #include "../common/logger.hpp"
+#include "../common/nats_health.hpp"
+#include "http/server.hpp"
 #include "measurement_publisher.hpp"
 #include "nats_asio/connection.hpp"
 #include "nats_asio/detail/async_condition.hpp"
@@ -46,6 +49,8 @@ struct fleet_options {
   bool exit_before_ack = false;  // see sensor_options
   bool replace_config = false;   // see sensor_options
   std::optional<std::string> dump_file;
+  // Serve Prometheus metrics on GET /metrics there.
+  std::optional<boost::asio::ip::tcp::endpoint> metrics_listen;
   apps::log_level log_level = apps::log_level::info;
   apps::app_settings settings;
 };
@@ -62,6 +67,8 @@ class fleet_runtime {
   void stop();
 
  private:
+  // The metrics server, when asked for; "" or why it cannot listen.
+  std::string start_metrics();
   boost::asio::awaitable<bool> connect_and_provision();
   boost::asio::awaitable<void> start_sensors();
   void launch(sensor_runtime& s);
@@ -75,6 +82,8 @@ class fleet_runtime {
   fleet_options options_;
   apps::logger& log_;
   nats_asio::connection conn_;
+  apps::nats_health nats_health_;
+  std::optional<http::server> metrics_;
   std::optional<nats_asio::jetstream> js_;
   std::optional<nats_asio::kv_bucket> kv_;
   std::optional<measurement_publisher> publisher_;

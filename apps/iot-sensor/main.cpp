@@ -8,6 +8,7 @@
 #include "../common/logger.hpp"
 #include "../common/run_program.hpp"
 #include "fleet.hpp"
+#include "http/listen_address.hpp"
 #include "iot/duration.hpp"
 #include "iot/sensor_id.hpp"
 #include "iot/wire.hpp"
@@ -15,7 +16,7 @@
 int main(int argc, char** argv) {
   CLI::App app{"iot-sensor: a simulated sensor publishing measurements to NATS JetStream"};
   std::string sensor_id, interval_text, grace_text = "5s", log_level = "info";
-  std::optional<std::string> dump;
+  std::optional<std::string> dump, metrics_listen;
   std::optional<std::size_t> count, history;
   std::size_t buffer = 10000;
   bool jitter = false, quiet = false, replace_config = false;
@@ -45,6 +46,8 @@ int main(int argc, char** argv) {
   app.add_flag("--replace-config", replace_config,
                "overwrite a stored config that cannot be decoded (else the sensor exits with "
                "code 1 and leaves it as it is)");
+  app.add_option("--metrics-listen", metrics_listen,
+                 "HOST:PORT to serve Prometheus metrics on (GET /metrics), e.g. 127.0.0.1:9464");
   app.add_option("--log-level", log_level, "error, warn, info or debug")->capture_default_str();
   app.add_flag("--quiet", quiet, "log errors only");
   apps::add_common_flags(app, flags);
@@ -79,6 +82,11 @@ int main(int argc, char** argv) {
   if (auto e = iot::parse_duration(grace_text, options.shutdown_grace); !e.empty())
     return usage("--shutdown-grace: " + e);
   options.dump_file = dump;
+  if (metrics_listen) {
+    std::string why;
+    options.metrics_listen = http::parse_listen_address(*metrics_listen, why);
+    if (!options.metrics_listen) return usage("--metrics-listen: " + why);
+  }
   options.replace_config = replace_config;
   if (const char* fault = std::getenv("IOT_SENSOR_FAULT")) {
     if (std::string(fault) != "exit-before-ack")

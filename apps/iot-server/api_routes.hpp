@@ -4,12 +4,12 @@
 
 #include <chrono>
 
+#include "../common/nats_health.hpp"
 #include "command_tracker.hpp"
 #include "event_hub.hpp"
 #include "historian/measurement_store.hpp"
 #include "http/server.hpp"
 #include "ingest.hpp"
-#include "nats_health.hpp"
 #include "sensor_feed.hpp"
 #include "sensor_registry.hpp"
 #include "server_metrics.hpp"
@@ -17,7 +17,7 @@
 namespace server {
 
 struct health_sources {
-  const nats_health& nats;
+  const apps::nats_health& nats;
   const ingest_counters* ingest = nullptr;  // null: not ingesting here
   const sensor_feed* feed = nullptr;        // null: not serving the API here
   // Ready only while ingest's lag is under this.
@@ -37,7 +37,7 @@ void add_sensor_routes(http::server& s, const sensor_registry& sensors);
 // meanwhile the routes answer 503.
 struct command_sources {
   const sensor_registry& sensors;
-  const nats_health& nats;
+  const apps::nats_health& nats;
   const sensor_feed* feed = nullptr;
   command_tracker* commands = nullptr;
 };
@@ -57,7 +57,7 @@ void add_history_routes(http::server& s, std::shared_ptr<historian::measurement_
 // What the dead-letter route uses; js is null until NATS is reached (503).
 struct deadletter_sources {
   iot::wire_names names;
-  const nats_health& nats;
+  const apps::nats_health& nats;
   nats_asio::jetstream* js = nullptr;
 };
 

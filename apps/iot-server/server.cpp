@@ -201,7 +201,7 @@ awaitable<int> server_runtime::run_nats_roles() {
     if (dec) co_await conn_.async_close(as_tuple(use_awaitable));
   };
   // The connection's events until the drain closes it.
-  co_await (roles_then_drain() && follow_connection(conn_, nats_health_, stopping_, log_));
+  co_await (roles_then_drain() && apps::follow_connection(conn_, nats_health_, stopping_, log_));
   co_return code;
 }
 

@@ -10,6 +10,7 @@
 
 #include "../common/app_settings.hpp"
 #include "../common/logger.hpp"
+#include "../common/nats_health.hpp"
 #include "api_routes.hpp"
 #include "historian/measurement_store.hpp"
 #include "history_handlers.hpp"
@@ -18,7 +19,6 @@
 #include "ingest.hpp"
 #include "nats_asio/connection.hpp"
 #include "nats_asio/jetstream.hpp"
-#include "nats_health.hpp"
 #include "retention.hpp"
 #include "sensor_feed.hpp"
 #include "sensor_registry.hpp"
@@ -57,7 +57,7 @@ class server_runtime {
   std::optional<retention> retention_;
   std::optional<history_handlers> handlers_;
   std::optional<history_service> service_;
-  nats_health nats_health_;
+  apps::nats_health nats_health_;
   sensor_registry sensors_;
   std::optional<sensor_feed> feed_;
   std::optional<command_tracker> commands_;

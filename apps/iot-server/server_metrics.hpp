@@ -12,10 +12,10 @@
 #include <memory>
 #include <string>
 
+#include "../common/nats_health.hpp"
 #include "command_tracker.hpp"
 #include "http/server.hpp"
 #include "ingest.hpp"
-#include "nats_health.hpp"
 #include "sensor_registry.hpp"
 
 namespace server {
@@ -28,7 +28,7 @@ class server_metrics {
   struct sources {
     const ingest_counters* ingest = nullptr;
     const sensor_registry* sensors = nullptr;
-    const nats_health* nats = nullptr;
+    const apps::nats_health* nats = nullptr;
     // Null until NATS is reached.
     std::function<const command_counters*()> commands;
     std::function<std::size_t()> open_event_streams;

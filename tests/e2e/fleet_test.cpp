@@ -10,8 +10,10 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "child_process.hpp"
+#include "http_tools.hpp"
 #include "iot/sensor_config.hpp"
 #include "iot/timestamp.hpp"
 #include "nats_asio/jetstream.hpp"
@@ -342,4 +344,46 @@ TEST_CASE("a fleet sharing one small buffer through a hung server loses no measu
     CHECK(seqs.size() == c.published);           // gap-free 1..published
     CHECK(*seqs.rbegin() == c.published);
   }
+}
+
+TEST_CASE("iot-sensor --metrics-listen: Prometheus metrics per member of a small fleet") {
+  nats_server server;
+  temp_dir dir;
+  auto bad = run_program({sensor_bin(), "--sensorID", "m", "--metrics-listen", "9464"}, dir.path(),
+                         {{"NATS_URL", server.url()}}, 30s);
+  CHECK(bad.code == 2);
+  CHECK(bad.err.starts_with("iot-sensor: --metrics-listen: \"9464\": expected HOST:PORT"));
+
+  child_process fleet({sensor_bin(), "--sensorID", "m", "--count", "3", "--interval", "100ms",
+                       "--metrics-listen", "127.0.0.1:0"},
+                      dir.path(), {{"NATS_URL", server.url()}});
+  REQUIRE_MESSAGE(fleet.wait_for("/metrics\n", 30s, true), fleet.err());
+  const auto log = fleet.err();
+  const auto at = log.find("metrics on ") + 11;
+  const auto url = log.substr(at, log.find('\n', at) - at);
+  // Acknowledged measurements of every member show, as they come.
+  std::string text;
+  for (const auto until = std::chrono::steady_clock::now() + 30s;
+       std::chrono::steady_clock::now() < until;) {
+    auto r = test_support::curl(dir, {url});
+    REQUIRE(r.status == 200);
+    text = r.body;
+    if (text.find("iot_sensor_measurements_acknowledged_total{sensor=\"m-3\"} ") !=
+            std::string::npos &&
+        text.find("iot_sensor_measurements_acknowledged_total{sensor=\"m-3\"} 0\n") ==
+            std::string::npos)
+      break;
+    std::this_thread::sleep_for(100ms);  // the next measurement is on its way
+  }
+  for (const auto* line : {"iot_sensor_measurements_published_total{sensor=\"m-1\"} ",
+                           "iot_sensor_commands_total{sensor=\"m-2\",outcome=\"applied\"} 0",
+                           "iot_sensor_sensors 3", "iot_sensor_buffer_capacity_measurements 10000",
+                           "# TYPE iot_sensor_buffer_measurements gauge", "iot_nats_connected 1",
+                           "iot_nats_reconnects_total 0"})
+    CHECK_MESSAGE(text.find(line) != std::string::npos, line);
+  CHECK(text.find("iot_sensor_measurements_acknowledged_total{sensor=\"m-3\"} 0\n") ==
+        std::string::npos);
+
+  fleet.signal(SIGTERM);
+  CHECK(fleet.wait(30s) == 0);  // the metrics server ends with the fleet
 }

@@ -6,10 +6,10 @@
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
 
-#include "../common/logger.hpp"
+#include "logger.hpp"
 #include "nats_asio/connection.hpp"
 
-namespace server {
+namespace apps {
 
 struct nats_health {
   bool connected = true;  // the connection starts connected
@@ -22,4 +22,4 @@ struct nats_health {
 boost::asio::awaitable<void> follow_connection(nats_asio::connection& conn, nats_health& health,
                                                const bool& stopping, const apps::logger& log);
 
-}  // namespace server
+}  // namespace apps

@@ -3,7 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-namespace server {
+namespace apps {
 
 namespace asio = boost::asio;
 
@@ -39,4 +39,4 @@ asio::awaitable<void> follow_connection(nats_asio::connection& conn, nats_health
   }
 }
 
-}  // namespace server
+}  // namespace apps
