@@ -12,6 +12,7 @@ packages=(
   libssl-dev
   nats-server openssl
   curl                         # tests: an independent HTTP client
+  python3-jsonschema           # tests: responses checked against the OpenAPI document
   clang-format
   libsqlite3-dev sqlite3       # iot-server: the embedded database
   libpq-dev postgresql         # iot-server: PostgreSQL, and a throwaway server in tests

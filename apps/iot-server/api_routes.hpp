@@ -30,6 +30,9 @@ struct health_sources {
 // lag under the bound, configs loaded), /metrics (Prometheus text).
 void add_health_routes(http::server& s, const health_sources& sources);
 
+// GET /api/v1/openapi.json: the API's OpenAPI document (openapi.json, built in).
+void add_openapi_route(http::server& s);
+
 // GET /api/v1/sensors, /api/v1/sensors/{id}, /api/v1/sensors/{id}/config.
 void add_sensor_routes(http::server& s, const sensor_registry& sensors);
 

@@ -85,6 +85,7 @@ std::string server_runtime::start_http() {
   health_.emplace(health_sources{nats_health_, scrape.ingest, nullptr, 60s, metrics_, scrape});
   add_health_routes(*http_, *health_);
   if (settings_.serves()) {
+    add_openapi_route(*http_);
     add_sensor_routes(*http_, sensors_);
     command_sources_.emplace(command_sources{sensors_, nats_health_});
     add_command_routes(*http_, *command_sources_);

@@ -1,6 +1,7 @@
 // iot-server's HTTP side run as a program, against a real nats-server,
 // real sensors and a real SQLite file, asked with curl: the sensors routes,
-// health and metrics, the token, HTTPS, and what it refuses.
+// health and metrics, the token, HTTPS, and what it refuses. Every response
+// is checked against the API's OpenAPI document (openapi_check.py).
 #include <doctest/doctest.h>
 #include <signal.h>
 
@@ -8,6 +9,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <chrono>
+#include <cstdlib>
+#include <exception>
+#include <fstream>
 #include <functional>
 #include <thread>
 
@@ -29,14 +33,31 @@ using test_support::temp_dir;
 
 namespace {
 
+std::string env_or_empty(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
+// The method curl sends for `args`: the one after -X, else GET.
+std::string method_of(const std::vector<std::string>& args) {
+  for (std::size_t i = 0; i + 1 < args.size(); ++i)
+    if (args[i] == "-X") return args[i + 1];
+  return "GET";
+}
+
 // iot-server on a free loopback port (IOT_HTTP_LISTEN from the test
-// environment), its database in `dir`.
+// environment), its database in `dir`. Every exchange through get() is
+// recorded, and checked against the OpenAPI document when this ends.
 struct api_server {
   api_server(const nats_server& nats, const temp_dir& dir, std::vector<std::string> args = {})
       : dir_(dir), process(command(dir, std::move(args)), dir.path(), {{"NATS_URL", nats.url()}}) {
     REQUIRE_MESSAGE(process.wait_for("HTTP API on http", 30s, true), process.err());
     base = test_support::logged_http_base(process.err());
     REQUIRE_MESSAGE(!base.empty(), process.err());
+  }
+  ~api_server() {
+    // Not while a failed REQUIRE unwinds: that failure says enough.
+    if (std::uncaught_exceptions() == 0) check_exchanges();
   }
   static std::vector<std::string> command(const temp_dir& dir, std::vector<std::string> args) {
     args.insert(args.begin(),
@@ -45,8 +66,28 @@ struct api_server {
   }
   std::string url(const std::string& path) const { return base + path; }
   curl_result get(const std::string& path, std::vector<std::string> args = {}) const {
+    const auto method = method_of(args);
     args.push_back(url(path));
-    return curl(dir_, std::move(args));
+    auto r = curl(dir_, std::move(args));
+    if (r.status != 0) record(method, path.substr(0, path.find('?')), r);
+    return r;
+  }
+  std::filesystem::path exchanges() const { return dir_.path() / "exchanges.jsonl"; }
+  void record(const std::string& method, const std::string& path, const curl_result& r) const {
+    const boost::json::object line{{"method", method},
+                                   {"path", path},
+                                   {"status", r.status},
+                                   {"content_type", r.header("Content-Type")},
+                                   {"body", r.body}};
+    std::ofstream(exchanges(), std::ios::app) << boost::json::serialize(line) << '\n';
+  }
+  // Every recorded response is documented, its body as its schema says.
+  void check_exchanges() const {
+    if (!std::filesystem::exists(exchanges())) return;
+    const auto checked = run_program({"/usr/bin/env", "python3", env_or_empty("OPENAPI_CHECK"),
+                                      env_or_empty("OPENAPI_DOC"), exchanges().string()},
+                                     dir_.path(), {}, 60s);
+    CHECK_MESSAGE(checked.code == 0, (checked.out + checked.err));
   }
   int stop() {
     process.signal(SIGTERM);
@@ -167,6 +208,15 @@ TEST_CASE("REST API: sensors with config, last measurement and status; health; m
   auto metrics = api.get("/metrics");
   CHECK(metrics.status == 200);
   CHECK(metrics.header("Content-Type").starts_with("text/plain; version=0.0.4"));
+
+  // The OpenAPI document, as built in: the file's.
+  auto openapi = api.get("/api/v1/openapi.json");
+  CHECK(openapi.status == 200);
+  CHECK(openapi.header("Content-Type") == "application/json");
+  std::ifstream doc_file(env_or_empty("OPENAPI_DOC"));
+  REQUIRE(doc_file);
+  const std::string doc{std::istreambuf_iterator<char>(doc_file), {}};
+  CHECK(boost::json::parse(openapi.body) == boost::json::parse(doc));
   for (const auto* line :
        {"iot_sensors{status=\"online\"} 2", "iot_sensors{status=\"offline\"} 1",
         "iot_nats_connected 1",
