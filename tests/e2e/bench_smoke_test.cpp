@@ -49,7 +49,7 @@ TEST_CASE("iot-bench --smoke reports every scenario with its figures") {
     CHECK_MESSAGE(!o.contains("error"), line);
     by_scenario[std::string(o.at("scenario").get_string())].push_back(o);
   }
-  for (const char* s : {"publish", "kv", "command", "fleet", "historian"})
+  for (const char* s : {"publish", "kv", "command", "fleet", "historian", "http"})
     REQUIRE_MESSAGE(by_scenario.contains(s), "no " << s << " result in:\n" << r.out);
 
   CHECK(by_scenario["publish"].size() == 2);  // one subject, many subjects
@@ -100,4 +100,23 @@ TEST_CASE("iot-bench --smoke reports every scenario with its figures") {
   for (const char* db : {"sqlite", "postgresql"})
     for (const char* part : {"catch_up", "live_lag", "queries"}) expected.emplace(part, db);
   CHECK(parts == expected);
+
+  // The API beside its limit; every command applied; every event delivered.
+  std::set<std::string> http_cases;
+  for (const auto& o : by_scenario["http"]) {
+    const std::string c(o.at("case").as_string());
+    http_cases.insert(c);
+    if (c == "get_config") {
+      require_positive(o, {"requests_per_s", "p99_ms", "limit_requests_per_s", "ratio"});
+      CHECK(number(o, "errors") == 0);
+    } else if (c == "put_config") {
+      require_positive(o, {"p50_ms", "p99_ms"});
+      CHECK(number(o, "not_applied") == 0);
+    } else {
+      require_positive(o, {"events", "p99_ms"});
+      CHECK(number(o, "gaps") == 0);
+      CHECK(number(o, "failed_clients") == 0);
+    }
+  }
+  CHECK(http_cases == std::set<std::string>{"get_config", "put_config", "events"});
 }

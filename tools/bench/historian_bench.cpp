@@ -456,9 +456,10 @@ void run_database(bench_env& env, const historian_params& p, const std::string& 
   });
 
   env.progress("historian: iot-server catching up on " + db.url);
-  program_process server({env.server_bin, "--role", "all", "--db", db.url, "--nats-url", env.url,
-                          "--batch", std::to_string(p.batch), "--http-listen", "127.0.0.1:0", "--quiet"},
-                         db.dir);
+  program_process server(
+      {env.server_bin, "--role", "all", "--db", db.url, "--nats-url", env.url, "--batch",
+       std::to_string(p.batch), "--http-listen", "127.0.0.1:0", "--quiet"},
+      db.dir);
   const auto spawned = clock::now();
   const auto caught = run_coro(env.ioc, catch_up(env, server, rows, spawned, p.catch_up_limit),
                                p.catch_up_limit + 60s);

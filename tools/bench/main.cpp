@@ -73,6 +73,9 @@ int main(int argc, char** argv) {
   bench::command_params cmd;
   bench::fleet_params fleet;
   bench::historian_params hist;
+  bench::http_params http;
+  std::optional<int> http_seconds;
+  std::optional<std::size_t> event_clients;
   std::string scenario = "all";
   std::optional<std::string> server_url;
   bool smoke = false;
@@ -85,8 +88,8 @@ int main(int argc, char** argv) {
   std::optional<std::size_t> history_sensors, history_per_sensor, history_batch, history_fleet,
       query_rows;
 
-  app.add_option("--scenario", scenario, "publish, kv, command, fleet, historian or all")
-      ->check(CLI::IsMember({"publish", "kv", "command", "fleet", "historian", "all"}))
+  app.add_option("--scenario", scenario, "publish, kv, command, fleet, historian, http or all")
+      ->check(CLI::IsMember({"publish", "kv", "command", "fleet", "historian", "http", "all"}))
       ->capture_default_str();
   app.add_option("--server", server_url,
                  "use this server (nats://host:port) instead of starting one; it must have "
@@ -145,6 +148,12 @@ int main(int argc, char** argv) {
                  "historian: rows in the database the queries run on, 0 skips them (default "
                  "10000000)")
       ->check(apps::whole_number);
+  app.add_option("--http-seconds", http_seconds, "http: seconds of each wrk run (default 10)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--event-clients", event_clients,
+                 "http: event-stream clients, each following 10 sensors of a 1 000-sensor fleet "
+                 "at 1 s; 0 skips that case (default 200)")
+      ->check(apps::whole_number);
   if (auto rc = apps::parse_command_line(app, argc, argv, "iot-bench")) return *rc;
 
   if (smoke) {
@@ -169,6 +178,13 @@ int main(int argc, char** argv) {
     hist.fleet_startup_limit = 30s;
     hist.query_rows = 1;  // one sensor-day: 86 400 rows
     hist.query_runs = 3;
+    http.seconds = 2;
+    http.put_samples = 20;
+    http.event_clients = 10;
+    http.sensors_per_client = 2;
+    http.event_fleet = 20;
+    http.event_settle_seconds = 2;
+    http.event_seconds = 3;
   }
   if (messages) pub.messages = *messages;
   if (subjects) pub.subjects = *subjects;
@@ -186,6 +202,8 @@ int main(int argc, char** argv) {
   if (history_batch) hist.batch = *history_batch;
   if (history_fleet) hist.fleet = *history_fleet;
   if (query_rows) hist.query_rows = *query_rows;
+  if (http_seconds) http.seconds = *http_seconds;
+  if (event_clients) http.event_clients = *event_clients;
 
   if (pub.messages == 0) return usage("--messages must be at least 1");
   if (pub.window == 0) return usage("--window must be at least 1");
@@ -204,11 +222,11 @@ int main(int argc, char** argv) {
 
   const bool all = scenario == "all";
   const bool needs_sensor = all || scenario == "command" || scenario == "fleet" ||
-                            (scenario == "historian" && hist.fleet > 0);
+                            scenario == "http" || (scenario == "historian" && hist.fleet > 0);
   if (needs_sensor && !is_executable(sensor_bin))
     return usage(sensor_bin.empty() ? "no iot-sensor found: give --sensor-bin or IOT_SENSOR_BIN"
                                     : "--sensor-bin: " + sensor_bin + " is not an executable");
-  const bool needs_server = all || scenario == "historian";
+  const bool needs_server = all || scenario == "historian" || scenario == "http";
   if (needs_server && !is_executable(server_bin))
     return usage(server_bin.empty() ? "no iot-server found: give --server-bin or IOT_SERVER_BIN"
                                     : "--server-bin: " + server_bin + " is not an executable");
@@ -222,7 +240,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (needs_sensor &&
-      (all || scenario == "fleet" || scenario == "historian" || cmd.fleet_size > 0) &&
+      (all || scenario == "fleet" || scenario == "historian" || scenario == "http" ||
+       cmd.fleet_size > 0) &&
       !sensor_has_fleet_mode(sensor_bin, scratch->path()))
     return usage(sensor_bin +
                  " has no fleet mode (--count): it cannot run the fleet scenario "
@@ -288,5 +307,6 @@ int main(int argc, char** argv) {
   run("command", [&] { bench::run_command(env, cmd, emit); });
   run("fleet", [&] { bench::run_fleet(env, fleet, emit); });
   run("historian", [&] { bench::run_historian(env, hist, emit); });
+  run("http", [&] { bench::run_http(env, http, emit); });
   return rc;
 }

@@ -59,10 +59,22 @@ struct historian_params {
   int query_runs = 21;
 };
 
+struct http_params {
+  int seconds = 10;  // of each wrk run
+  int connections = 64;
+  std::size_t put_samples = 200;
+  std::size_t event_clients = 200;  // 0 skips the events case
+  std::size_t sensors_per_client = 10;
+  std::size_t event_fleet = 1000;
+  int event_settle_seconds = 5;
+  int event_seconds = 30;
+};
+
 void run_publish(bench_env& env, const publish_params& p, const emit_fn& emit);
 void run_kv(bench_env& env, const kv_params& p, const emit_fn& emit);
 void run_command(bench_env& env, const command_params& p, const emit_fn& emit);
 void run_fleet(bench_env& env, const fleet_params& p, const emit_fn& emit);
 void run_historian(bench_env& env, const historian_params& p, const emit_fn& emit);
+void run_http(bench_env& env, const http_params& p, const emit_fn& emit);
 
 }  // namespace bench
