@@ -27,6 +27,7 @@ server_runtime::server_runtime(asio::any_io_executor ex, apps::app_settings nats
       settings_(std::move(own)),
       log_(log),
       conn_(ex),
+      command_conn_(ex),
       tls_(std::move(tls)),
       provision_pause_(ex) {
   nats_health_.connected = false;
@@ -126,6 +127,18 @@ awaitable<int> server_runtime::run_nats_roles() {
                                             provision_pause_))
     co_return stopping_ ? 0 : 1;
   nats_health_.connected = true;
+  if (settings_.serves()) {
+    auto o = nats_settings_.connect;
+    o.send_asap = true;
+    auto [ec, detail] = co_await command_conn_.async_connect(o, as_tuple(use_awaitable));
+    if (ec) {
+      log_.error("the API's command connection: " +
+                 apps::connect_failure(nats_settings_, ec, detail));
+      co_await conn_.async_close(as_tuple(use_awaitable));
+      co_return 1;
+    }
+    command_js_.emplace(command_conn_);
+  }
   using namespace asio::experimental::awaitable_operators;
   // Every role's object first, so that each may refer to the others.
   if (settings_.ingests()) {
@@ -141,7 +154,7 @@ awaitable<int> server_runtime::run_nats_roles() {
     handlers_.emplace(store_, ingest_ ? &ingest_->counters() : nullptr);
     service_.emplace(conn_, *handlers_, nats_settings_.names, log_);
     feed_.emplace(*js_, nats_settings_.names, sensors_, log_);
-    commands_.emplace(conn_, *js_, nats_settings_.names, log_);
+    commands_.emplace(command_conn_, *command_js_, nats_settings_.names, log_);
     hub_.emplace(*js_, nats_settings_.names, sensors_, log_);
     hub_ptr_ = &*hub_;
     commands_->on_result = [this](const command_record& r) {
@@ -198,8 +211,11 @@ awaitable<int> server_runtime::run_nats_roles() {
                 " rejected) in " + std::to_string(c.batches) + " transactions");
     }
     // A drain needs the server; without one (reconnecting), close.
-    auto [dec] = co_await conn_.async_drain(2s, as_tuple(use_awaitable));
-    if (dec) co_await conn_.async_close(as_tuple(use_awaitable));
+    for (auto* c : {&command_conn_, &conn_}) {
+      if (c == &command_conn_ && !command_js_) continue;
+      auto [dec] = co_await c->async_drain(2s, as_tuple(use_awaitable));
+      if (dec) co_await c->async_close(as_tuple(use_awaitable));
+    }
   };
   // The connection's events until the drain closes it.
   co_await (roles_then_drain() && apps::follow_connection(conn_, nats_health_, stopping_, log_));

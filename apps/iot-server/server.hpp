@@ -51,6 +51,11 @@ class server_runtime {
   const apps::logger& log_;
   nats_asio::connection conn_;
   std::optional<nats_asio::jetstream> js_;
+  // The API's commands: a connection that writes each message at once
+  // (send-asap), as a person or a controller waits on every command; the
+  // main one lets nats.c batch ingest's acknowledgements.
+  nats_asio::connection command_conn_;
+  std::optional<nats_asio::jetstream> command_js_;
   std::shared_ptr<historian::measurement_store> store_;
   ingest_counters ingest_counters_;
   std::optional<ingest> ingest_;
