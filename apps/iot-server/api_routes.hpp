@@ -20,6 +20,7 @@ struct health_sources {
   const apps::nats_health& nats;
   const ingest_counters* ingest = nullptr;  // null: not ingesting here
   const sensor_feed* feed = nullptr;        // null: not serving the API here
+  const event_hub* hub = nullptr;           // null: not serving the API here (yet)
   // Ready only while ingest's lag is under this.
   std::chrono::milliseconds max_lag{std::chrono::seconds(60)};
   server_metrics& metrics;
@@ -27,7 +28,8 @@ struct health_sources {
 };
 
 // GET /healthz (alive), /readyz (NATS connected, database writable, ingest
-// lag under the bound, configs loaded), /metrics (Prometheus text).
+// lag under the bound, configs loaded, events following the stream),
+// /metrics (Prometheus text).
 void add_health_routes(http::server& s, const health_sources& sources);
 
 // GET /api/v1/openapi.json: the API's OpenAPI document (openapi.json, built in).

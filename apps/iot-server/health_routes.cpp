@@ -34,6 +34,10 @@ void add_health_routes(http::server& s, const health_sources& src) {
           if (const auto* f = src.feed)
             check("sensors", f->configs_loaded(),
                   f->configs_loaded() ? "configs loaded" : "loading configs");
+          if (const auto* h = src.hub)
+            check("events", h->live(),
+                  h->live() ? "following the measurements stream"
+                            : "not following the measurements stream");
           boost::json::object body{{"ready", ready}, {"checks", std::move(checks)}};
           co_return http::make_response(c.req, ready ? 200 : 503, boost::json::serialize(body));
         });

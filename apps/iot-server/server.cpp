@@ -83,7 +83,7 @@ std::string server_runtime::start_http() {
       return commands_ ? &commands_->counters() : nullptr;
     };
   }
-  health_.emplace(health_sources{nats_health_, scrape.ingest, nullptr, 60s, metrics_, scrape});
+  health_.emplace(health_sources{nats_health_, scrape.ingest, nullptr, nullptr, 60s, metrics_, scrape});
   add_health_routes(*http_, *health_);
   if (settings_.serves()) {
     add_openapi_route(*http_);
@@ -161,6 +161,7 @@ awaitable<int> server_runtime::run_nats_roles() {
       hub_->command_result(r.sensor_id, boost::json::serialize(command_json(r)));
     };
     health_->feed = &*feed_;
+    health_->hub = &*hub_;
     command_sources_->feed = &*feed_;
     command_sources_->commands = &*commands_;
     deadletter_sources_->js = &*js_;
