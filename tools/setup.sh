@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages the project builds and tests with.
+# Installs the Debian 12 packages the project builds and tests with, then
+# the dashboard's npm packages (web/package-lock.json) into web/node_modules.
 # Idempotent: does nothing (and touches no network) when everything is
 # present. Extra package names given as arguments are installed too.
 #   tools/setup.sh [extra-package...]
 set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 packages=(
   meson ninja-build pkg-config g++
@@ -19,6 +21,7 @@ packages=(
   prometheus-cpp-dev           # iot-server: the metrics text format (its core library only)
   wrk                          # iot-bench: the HTTP load generator
   clang libclang-rt-14-dev  # tools/fuzz.sh: libFuzzer and the sanitizer runtimes for clang
+  chromium                     # tests: the browser suite drives it headless
   "$@"
 )
 
@@ -29,20 +32,31 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+# Node.js and npm: Debian's, unless a Node.js (which brings its own npm) is there.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
 fi
 
 sudo=()
-if [ "$(id -u)" -ne 0 ]; then
+if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" -ne 0 ]; then
   if ! command -v sudo >/dev/null 2>&1; then
     echo "setup: missing packages (${missing[*]}) and not root, and sudo is not available" >&2
     exit 1
   fi
   sudo=(sudo)
 fi
-echo "setup: installing ${missing[*]}"
-"${sudo[@]}" apt-get update -qq
-# env: sudo would drop DEBIAN_FRONTEND from the environment.
-"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  "${sudo[@]}" apt-get update -qq
+  # env: sudo would drop DEBIAN_FRONTEND from the environment.
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The dashboard's packages, exactly as locked: uPlot (built into iot-server),
+# playwright-core and axe-core (the browser suite). Again when the lock changed.
+if [ ! -f web/node_modules/.package-lock.json ] ||
+  [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+  echo "setup: npm ci in web/"
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -18,6 +18,7 @@ passed=0
 failed=0
 skipped=0
 status=0
+failures=()  # "DIR: TEST" of each failed test, repeated at the end
 
 # setup_dir DIR [meson options...]: configures DIR, or reconfigures it.
 setup_dir() {
@@ -83,6 +84,11 @@ run_suites() {
   passed=$((passed + $(count Ok "$log")))
   failed=$((failed + $(count Fail "$log") + $(count 'Unexpected Pass' "$log") + $(count Timeout "$log")))
   skipped=$((skipped + $(count Skipped "$log")))
+  # meson test's result lines: " 12/74 iot-nats:e2e / rest_api   FAIL   9.1s ..."
+  local name
+  while read -r name; do
+    failures+=("$dir: $name")
+  done < <(sed -n 's/^ *[0-9]*\/[0-9]* \(.*[^ ]\) *\(FAIL\|TIMEOUT\|UNEXPECTEDPASS\|ERROR\) .*/\1 \2/p' "$log")
   rm -f "$log"
   if [ "$rc" -ne 0 ]; then
     status=1
@@ -118,6 +124,9 @@ if [ "${SKIP_FUZZ:-0}" != 1 ]; then
   bash tools/fuzz.sh 2>&1 | tee "$log" || rc=$?
   # fuzz.sh ends with "fuzz: N passed, N failed".
   summary=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1 || true)
+  while read -r name; do
+    failures+=("fuzz: $name")
+  done < <(sed -n 's/^\(fuzz_[a-z_]*\): \(FAIL\|failed\).*/\1/p' "$log")
   if [ -n "$summary" ]; then
     passed=$((passed + $(echo "$summary" | sed 's/^fuzz: \([0-9]*\) passed.*/\1/')))
     failed=$((failed + $(echo "$summary" | sed 's/.*, \([0-9]*\) failed$/\1/')))
@@ -135,5 +144,8 @@ done
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1  # meson test failed without a countable test failure
 fi
+for f in "${failures[@]}"; do
+  echo "failed: $f"
+done
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 exit "$status"
