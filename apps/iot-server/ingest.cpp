@@ -119,6 +119,8 @@ awaitable<std::string> ingest::receive_batches(nats_asio::js_subscription& sub,
       if (stopping_) break;
     }
     if (p.messages.empty()) co_return "";
+    counters_.queued = sub.queued();
+    counters_.dropped = sub.dropped();
     auto [ec] = co_await out.async_send(error_code{}, std::move(p), as_tuple(use_awaitable));
     if (ec) co_return "";
   }

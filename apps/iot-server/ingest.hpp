@@ -50,6 +50,10 @@ struct ingest_counters {
   lag_histogram write_time;  // of each committed transaction
   // A write is failing and being retried: ingest is paused.
   std::atomic<bool> retrying{false};
+  // Messages NATS has delivered that wait in ingest's receive queue (as of
+  // the last batch), and those dropped because it was full (redelivered).
+  std::atomic<std::uint64_t> queued{0};
+  std::atomic<std::uint64_t> dropped{0};
   // Lag of the newest row of the last committed batch, in ms.
   std::atomic<std::int64_t> last_lag_ms{0};
 };

@@ -69,6 +69,16 @@ std::string server_metrics::scrape(const sources& s) const {
                                        "Database writes that failed and were tried again")
                            .add(static_cast<double>(i->write_retries))
                            .take());
+    families.push_back(
+        family::gauge("iot_nats_pending_messages",
+                      "Messages NATS delivered that wait in a receive queue, by subscription")
+            .add(static_cast<double>(i->queued), {{"subscription", "ingest"}})
+            .take());
+    families.push_back(family::counter("iot_nats_dropped_messages_total",
+                                       "Messages dropped by a full receive queue (redelivered "
+                                       "by JetStream), by subscription")
+                           .add(static_cast<double>(i->dropped), {{"subscription", "ingest"}})
+                           .take());
     auto lag = family::histogram("iot_ingest_lag_seconds",
                                  "From a measurement's timestamp to its row committed");
     add_histogram(lag, i->lag);

@@ -5,8 +5,14 @@
 #include <doctest/doctest.h>
 #include <signal.h>
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdlib>
@@ -16,6 +22,7 @@
 #include <thread>
 
 #include "child_process.hpp"
+#include "http/client.hpp"
 #include "http_tools.hpp"
 #include "nats_server.hpp"
 #include "program_runs.hpp"
@@ -230,7 +237,8 @@ TEST_CASE("REST API: sensors with config, last measurement and status; health; m
         "iot_nats_connected 1",
         "iot_http_requests_total{method=\"GET\",route=\"/api/v1/sensors/{id}\",status=\"404\"} 1",
         "# TYPE iot_ingest_lag_seconds histogram", "# TYPE iot_db_write_duration_seconds histogram",
-        "iot_ingest_rows_total{outcome=\"stored\"} "})
+        "iot_ingest_rows_total{outcome=\"stored\"} ",
+        "iot_nats_pending_messages{subscription=\"ingest\"} "})
     CHECK_MESSAGE(metrics.body.find(line) != std::string::npos, line);
 
   CHECK(api.stop() == 0);
@@ -559,4 +567,97 @@ TEST_CASE("REST API: events live and resumed with Last-Event-ID across a restart
   CHECK(status.wait(10s) == 0);
   fleet.signal(SIGTERM);
   CHECK(fleet.wait(30s) == 0);
+}
+
+TEST_CASE("REST API through the project's own client (lib/http): a command and its event") {
+  nats_server nats;
+  temp_dir dir;
+  api_server api(nats, dir);
+  child_process sensor({test_support::sensor_bin(), "--sensorID", "o-1", "--interval", "200ms"},
+                       dir.path(), {{"NATS_URL", nats.url()}});
+  const auto port =
+      static_cast<unsigned short>(std::stoul(api.base.substr(api.base.rfind(':') + 1)));
+  const asio::ip::tcp::endpoint at{asio::ip::make_address("127.0.0.1"), port};
+  asio::io_context ioc;
+  std::vector<http::event> seen;
+  std::optional<http::client_reply> put_reply;
+  test_support::run_async(
+      ioc,
+      [&]() -> asio::awaitable<int> {
+        auto c = co_await http::client::open(at);
+        asio::steady_timer pause(co_await asio::this_coro::executor);
+        for (int i = 0; (co_await c.request(http::verb::get, "/api/v1/sensors/o-1")).status != 200;
+             ++i) {
+          REQUIRE(i < 300);  // 30 s
+          pause.expires_after(100ms);
+          co_await pause.async_wait(asio::use_awaitable);
+        }
+        auto events = co_await http::client::open(at);
+        asio::steady_timer put_done(ioc, std::chrono::steady_clock::time_point::max());
+        bool sent = false;
+        co_await events.follow_events("/api/v1/events?sensor=o-1", "", [&](const http::event& e) {
+          seen.push_back(e);
+          if (e.type == "measurement" && !sent) {
+            sent = true;  // the command once the stream is open: its result is an event
+            asio::co_spawn(
+                ioc,
+                [&]() -> asio::awaitable<void> {
+                  put_reply = co_await c.request(http::verb::put, "/api/v1/sensors/o-1/config",
+                                                 R"({"interval":"300ms"})", "application/json");
+                  put_done.cancel();
+                },
+                asio::detached);
+          }
+          if (e.type == "command_result") events.close();
+        });
+        // The result's event may come before the PUT's answer; `c` must outlive it.
+        if (!put_reply) co_await put_done.async_wait(asio::as_tuple(asio::use_awaitable));
+        co_return 0;
+      }(),
+      60s);
+  REQUIRE(put_reply);
+  CHECK(put_reply->status == 200);
+  CHECK(boost::json::parse(put_reply->body).at("status") == "applied");
+  REQUIRE(!seen.empty());
+  CHECK(seen.front().type == "measurement");
+  CHECK(std::stoull(seen.front().id) >= 1);
+  CHECK(seen.back().type == "command_result");
+  CHECK(boost::json::parse(seen.back().data).at("config").at("interval") == "300ms");
+  CHECK(api.stop() == 0);
+  sensor.signal(SIGTERM);
+  CHECK(sensor.wait(30s) == 0);
+}
+
+TEST_CASE("REST API: a client sending a byte a second is cut off; the others are served") {
+  nats_server nats;
+  temp_dir dir;
+  api_server api(nats, dir);
+  const auto port =
+      static_cast<unsigned short>(std::stoul(api.base.substr(api.base.rfind(':') + 1)));
+  asio::io_context ioc;
+  asio::ip::tcp::socket slow(ioc);
+  slow.connect({asio::ip::make_address("127.0.0.1"), port});
+  const std::string request =
+      "GET /api/v1/sensors HTTP/1.1\r\nHost: x\r\nX-Padding: " + std::string(64, 'p') + "\r\n\r\n";
+  const auto began = std::chrono::steady_clock::now();
+  std::atomic<bool> cut{false};
+  std::thread writer([&] {
+    for (char byte : request) {
+      boost::system::error_code ec;
+      asio::write(slow, asio::buffer(&byte, 1), ec);
+      if (ec || cut) return;
+      std::this_thread::sleep_for(1s);  // the behaviour under test: one byte a second
+    }
+  });
+  char byte;
+  boost::system::error_code ec;
+  asio::read(slow, asio::buffer(&byte, 1), ec);  // until the server closes
+  cut = true;
+  const auto took = std::chrono::steady_clock::now() - began;
+  writer.join();
+  CHECK(ec);                                 // closed without an answer
+  CHECK(took >= 9s);                         // the whole-request limit is 10 s ...
+  CHECK(took < 30s);                         // ... and it is enforced, although bytes kept coming
+  CHECK(api.get("/healthz").status == 200);  // others were served meanwhile
+  CHECK(api.stop() == 0);
 }

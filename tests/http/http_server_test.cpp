@@ -21,9 +21,11 @@
 #include <thread>
 
 #include "child_process.hpp"
+#include "http/client.hpp"
 #include "http/server.hpp"
 #include "http/tls.hpp"
 #include "http_tools.hpp"
+#include "run_async.hpp"
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -306,4 +308,42 @@ TEST_CASE("http::server: HTTPS with a certificate, plain requests and an event s
   s->stop();
   CHECK(s->ran);
   CHECK(events.wait(10s) == 0);
+}
+
+TEST_CASE("http::client against http::server: requests, headers, and an event stream resumed") {
+  http::server_options o;
+  o.bearer_token = "s3cret";
+  o.token_prefix = "/echo";
+  running_server s(o);
+  const asio::ip::tcp::endpoint at{asio::ip::make_address("127.0.0.1"),
+                                   s.server.local_endpoint().port()};
+  asio::io_context ioc;
+  std::vector<http::event> events;
+  test_support::run_async(ioc, [&]() -> asio::awaitable<int> {
+    auto c = co_await http::client::open(at);
+    auto hello = co_await c.request(verb::get, "/hello/client");
+    CHECK(hello.status == 200);
+    CHECK(boost::json::parse(hello.body).at("hello") == "client");
+    // The same connection, kept alive; a header of the caller's.
+    auto refused = co_await c.request(verb::post, "/echo", "abc", "text/plain");
+    CHECK(refused.status == 401);
+    const std::vector<std::pair<std::string, std::string>> token{
+        {"Authorization", "Bearer s3cret"}};
+    auto echoed = co_await c.request(verb::post, "/echo", "abc", "text/plain", token);
+    CHECK(echoed.status == 200);
+    CHECK(echoed.body == "abc");
+    CHECK((co_await c.request(verb::get, "/nothing")).status == 404);
+
+    auto stream = co_await http::client::open(at);
+    co_await stream.follow_events("/ticks", "41", [&](const http::event& e) {
+      events.push_back(e);
+      if (events.size() == 3) stream.close();
+    });
+    co_return 0;
+  }());
+  REQUIRE(events.size() == 3);
+  CHECK(events[0].type == "tick");
+  CHECK(events[0].id == "42");
+  CHECK(events[0].data == "line one\nline 42");
+  CHECK(events[2].id == "44");
 }

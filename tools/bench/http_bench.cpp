@@ -19,7 +19,7 @@
 #include <memory>
 
 #include "bare_http_server.hpp"
-#include "http_client.hpp"
+#include "http/client.hpp"
 #include "iot/timestamp.hpp"
 #include "process_stats.hpp"
 #include "program_process.hpp"
@@ -63,7 +63,7 @@ awaitable<unsigned short> served_port(program_process& server) {
 awaitable<void> wait_for_ok(unsigned short port, const std::string& target,
                             std::chrono::seconds limit) {
   const auto deadline = clock::now() + limit;
-  auto conn = co_await http_connection::open(port);
+  auto conn = co_await http::client::open({asio::ip::make_address("127.0.0.1"), port});
   while ((co_await conn.request(verb::get, target)).status != 200) {
     if (clock::now() > deadline) throw std::runtime_error("GET " + target + " never answered 200");
     co_await sleep_for(100ms);
@@ -99,7 +99,7 @@ json::object get_config(const bench_env& env, const http_params& p, unsigned sho
 }
 
 awaitable<json::object> put_config(const http_params& p, unsigned short port) {
-  auto conn = co_await http_connection::open(port);
+  auto conn = co_await http::client::open({asio::ip::make_address("127.0.0.1"), port});
   std::vector<double> ms;
   std::size_t other = 0;
   for (std::size_t i = 0; i < p.put_samples; ++i) {
@@ -131,14 +131,14 @@ struct event_tally {
 };
 
 awaitable<void> event_client(unsigned short port, std::string target, std::size_t index,
-                             event_tally& t, std::vector<http_connection*>& open) {
+                             event_tally& t, std::vector<http::client*>& open) {
   try {
-    auto conn = co_await http_connection::open(port);
+    auto conn = co_await http::client::open({asio::ip::make_address("127.0.0.1"), port});
     open[index] = &conn;
-    co_await conn.follow_events(target, [&](const std::string& type, const std::string& data) {
-      if (type != "measurement") return;
+    co_await conn.follow_events(target, "", [&](const http::event& e) {
+      if (e.type != "measurement") return;
       const auto now = iot::clock::now();
-      const auto o = json::parse(data).as_object();
+      const auto o = json::parse(e.data).as_object();
       const std::string sensor(o.at("sensor_id").as_string());
       const auto seq = o.at("seq").to_number<std::uint64_t>();
       auto& last = t.last_seq[index][sensor];
@@ -160,7 +160,7 @@ awaitable<json::object> events(const bench_env& env, const http_params& p, unsig
                                program_process& server) {
   event_tally t;
   t.last_seq.resize(p.event_clients);
-  std::vector<http_connection*> open(p.event_clients, nullptr);
+  std::vector<http::client*> open(p.event_clients, nullptr);
   for (std::size_t i = 0; i < p.event_clients; ++i) {
     std::string target = "/api/v1/events?";
     for (std::size_t k = 0; k < p.sensors_per_client; ++k)

@@ -1,4 +1,4 @@
-#include "http_client.hpp"
+#include "http/client.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -13,7 +13,7 @@
 #include <boost/beast/http/write.hpp>
 #include <stdexcept>
 
-namespace bench {
+namespace http {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -22,32 +22,37 @@ using asio::as_tuple;
 using asio::awaitable;
 using asio::use_awaitable;
 
-awaitable<http_connection> http_connection::open(unsigned short port) {
+awaitable<client> client::open(asio::ip::tcp::endpoint at) {
   beast::tcp_stream stream(co_await asio::this_coro::executor);
-  co_await stream.async_connect({asio::ip::make_address("127.0.0.1"), port}, use_awaitable);
+  co_await stream.async_connect(at, use_awaitable);
   stream.socket().set_option(asio::ip::tcp::no_delay(true));
-  co_return http_connection(std::move(stream));
+  co_return client(std::move(stream), (at.address().is_v6() ? "[" + at.address().to_string() + "]"
+                                                            : at.address().to_string()) +
+                                          ":" + std::to_string(at.port()));
 }
 
-awaitable<http_reply> http_connection::request(bhttp::verb method, const std::string& target,
-                                               std::string body, const std::string& content_type) {
+awaitable<client_reply> client::request(
+    bhttp::verb method, const std::string& target, std::string body,
+    const std::string& content_type,
+    const std::vector<std::pair<std::string, std::string>>& extra) {
   bhttp::request<bhttp::string_body> req{method, target, 11};
-  req.set(bhttp::field::host, "127.0.0.1");
+  req.set(bhttp::field::host, host_);
   if (!content_type.empty()) req.set(bhttp::field::content_type, content_type);
+  for (const auto& [name, value] : extra) req.set(name, value);
   req.body() = std::move(body);
   req.prepare_payload();
   co_await bhttp::async_write(stream_, req, use_awaitable);
   bhttp::response<bhttp::string_body> res;
   co_await bhttp::async_read(stream_, buffer_, res, use_awaitable);
-  co_return http_reply{res.result_int(), std::move(res.body())};
+  co_return client_reply{res.result_int(), std::move(res.body())};
 }
 
-awaitable<void> http_connection::follow_events(
-    const std::string& target,
-    const std::function<void(const std::string&, const std::string&)>& on_event) {
+awaitable<void> client::follow_events(const std::string& target, const std::string& last_event_id,
+                                      const std::function<void(const event&)>& on_event) {
   bhttp::request<bhttp::empty_body> req{bhttp::verb::get, target, 11};
-  req.set(bhttp::field::host, "127.0.0.1");
+  req.set(bhttp::field::host, host_);
   req.set(bhttp::field::accept, "text/event-stream");
+  if (!last_event_id.empty()) req.set("Last-Event-ID", last_event_id);
   co_await bhttp::async_write(stream_, req, use_awaitable);
   bhttp::response_parser<bhttp::buffer_body> parser;
   parser.body_limit(boost::none);
@@ -65,28 +70,40 @@ awaitable<void> http_connection::follow_events(
         co_await bhttp::async_read_some(stream_, buffer_, parser, as_tuple(use_awaitable));
     if (ec && ec != bhttp::error::need_buffer) co_return;  // closed
     pending.append(piece, sizeof piece - parser.get().body().size);
-    // Events end with a blank line; each field is "name: value".
+    // Events end with a blank line.
     std::size_t end;
     while ((end = pending.find("\n\n")) != std::string::npos) {
-      std::string type, data;
+      event e;
+      bool has_data = false;
       std::size_t at = 0;
       while (at < end) {
         const auto eol = pending.find('\n', at);
         const auto line = pending.substr(at, eol - at);
-        if (line.starts_with("event: ")) type = line.substr(7);
-        if (line.starts_with("data: ")) data += line.substr(6);
+        // "name: value" (the space is optional); a line starting with ':'
+        // is a comment.
+        const auto colon = line.find(':');
+        const auto name = line.substr(0, colon);
+        auto value = colon == std::string::npos ? std::string() : line.substr(colon + 1);
+        if (value.starts_with(' ')) value.erase(0, 1);
+        if (name == "event") e.type = value;
+        if (name == "id") e.id = value;
+        if (name == "data") {
+          if (has_data) e.data += '\n';
+          e.data += value;
+          has_data = true;
+        }
         at = eol + 1;
       }
-      if (!data.empty()) on_event(type, data);
+      if (has_data) on_event(e);  // else a comment (a heartbeat)
       pending.erase(0, end + 2);
     }
   }
 }
 
-void http_connection::close() {
+void client::close() {
   beast::error_code ignored;
   stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   stream_.socket().close(ignored);
 }
 
-}  // namespace bench
+}  // namespace http
