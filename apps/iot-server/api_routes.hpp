@@ -1,5 +1,5 @@
 // iot-server's HTTP routes: health and metrics outside /api, the REST API
-// under /api/v1 (see openapi.json). Each group reads the parts it needs.
+// under /api/v1 (see openapi.json), the dashboard at /. Each group reads the parts it needs.
 #pragma once
 
 #include <chrono>
@@ -31,6 +31,10 @@ struct health_sources {
 // lag under the bound, configs loaded, events following the stream),
 // /metrics (Prometheus text).
 void add_health_routes(http::server& s, const health_sources& sources);
+
+// GET / and the dashboard's files (web/, built in), with a
+// Content-Security-Policy that allows nothing from elsewhere.
+void add_dashboard_routes(http::server& s);
 
 // GET /api/v1/openapi.json: the API's OpenAPI document (openapi.json, built in).
 void add_openapi_route(http::server& s);

@@ -83,9 +83,11 @@ std::string server_runtime::start_http() {
       return commands_ ? &commands_->counters() : nullptr;
     };
   }
-  health_.emplace(health_sources{nats_health_, scrape.ingest, nullptr, nullptr, 60s, metrics_, scrape});
+  health_.emplace(
+      health_sources{nats_health_, scrape.ingest, nullptr, nullptr, 60s, metrics_, scrape});
   add_health_routes(*http_, *health_);
   if (settings_.serves()) {
+    add_dashboard_routes(*http_);
     add_openapi_route(*http_);
     add_sensor_routes(*http_, sensors_);
     command_sources_.emplace(command_sources{sensors_, nats_health_});

@@ -16,6 +16,9 @@
 #include <boost/asio/write.hpp>
 #include <boost/json/parse.hpp>
 #include <chrono>
+#include <fstream>
+#include <functional>
+#include <iterator>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -23,6 +26,7 @@
 #include "child_process.hpp"
 #include "http/client.hpp"
 #include "http/server.hpp"
+#include "http/static_files.hpp"
 #include "http/tls.hpp"
 #include "http_tools.hpp"
 #include "run_async.hpp"
@@ -79,9 +83,10 @@ void add_routes(http::server& server, std::atomic<int>* refused_sends = nullptr,
 // The server on its own thread, on 127.0.0.1 and a free port.
 struct running_server {
   explicit running_server(http::server_options o = {}, std::atomic<int>* refused_sends = nullptr,
-                          int burst = 3)
+                          int burst = 3, const std::function<void(http::server&)>& more = {})
       : tls(o.tls != nullptr), server(ioc.get_executor(), std::move(o)) {
     add_routes(server, refused_sends, burst);
+    if (more) more(server);
     const auto error = server.listen({asio::ip::make_address("127.0.0.1"), 0});
     REQUIRE_MESSAGE(error.empty(), error);
     asio::co_spawn(ioc, server.run(), [this](std::exception_ptr) { ran = true; });
@@ -346,4 +351,65 @@ TEST_CASE("http::client against http::server: requests, headers, and an event st
   CHECK(events[0].id == "42");
   CHECK(events[0].data == "line one\nline 42");
   CHECK(events[2].id == "44");
+}
+
+TEST_CASE("http::add_static_files: types, validators, gzip for those who take it, headers") {
+  test_support::temp_dir dir;
+  const std::string page = "<!doctype html><title>t</title>" + std::string(2000, ' ');
+  const std::string script = "console.log(1)";
+  std::string packed;  // gzip of `page`, made by gzip(1), our embedder's peer
+  {
+    std::ofstream(dir.path() / "page.html", std::ios::binary) << page;
+    REQUIRE(
+        run_program({"/usr/bin/env", "gzip", "-k", "-9", "-n", (dir.path() / "page.html").string()},
+                    dir.path())
+            .code == 0);
+    std::ifstream in(dir.path() / "page.html.gz", std::ios::binary);
+    packed.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const http::static_file files[] = {{"index.html", page, packed}, {"js/app.js", script, {}}};
+  http::static_options o;
+  o.content_security_policy = "default-src 'self'";
+  running_server s({}, nullptr, 3,
+                   [&](http::server& server) { http::add_static_files(server, files, o); });
+
+  auto root = curl(dir, {s.url("/")});
+  CHECK(root.status == 200);
+  CHECK(root.body == page);
+  CHECK(root.header("Content-Type") == "text/html; charset=utf-8");
+  CHECK(root.header("Content-Security-Policy") == "default-src 'self'");
+  CHECK(root.header("X-Content-Type-Options") == "nosniff");
+  CHECK(root.header("Cache-Control") == "no-cache");
+  CHECK(root.header("Vary") == "Accept-Encoding");
+  CHECK(root.header("Content-Encoding").empty());
+  const auto etag = root.header("ETag");
+  REQUIRE(etag.size() > 2);
+  CHECK(etag.front() == '"');
+  CHECK(curl(dir, {s.url("/index.html")}).header("ETag") == etag);
+
+  auto again = curl(dir, {"-H", "If-None-Match: " + etag, s.url("/index.html")});
+  CHECK(again.status == 304);
+  CHECK(again.body.empty());
+  CHECK(again.header("ETag") == etag);
+  auto other = curl(dir, {"-H", "If-None-Match: \"0000\"", s.url("/index.html")});
+  CHECK(other.status == 200);
+
+  auto zipped = curl(dir, {"-H", "Accept-Encoding: gzip", s.url("/")});
+  CHECK(zipped.status == 200);
+  CHECK(zipped.header("Content-Encoding") == "gzip");
+  CHECK(zipped.body == packed);
+  CHECK(zipped.header("ETag") != etag);  // another representation, another tag
+  auto unzipped = curl(dir, {"--compressed", s.url("/")});
+  CHECK(unzipped.body == page);
+  auto refused = curl(dir, {"-H", "Accept-Encoding: gzip;q=0", s.url("/")});
+  CHECK(refused.header("Content-Encoding").empty());
+  CHECK(refused.body == page);
+
+  auto js = curl(dir, {"-H", "Accept-Encoding: gzip", s.url("/js/app.js")});
+  CHECK(js.status == 200);
+  CHECK(js.body == script);  // no gzip copy: served as it is
+  CHECK(js.header("Content-Type") == "text/javascript; charset=utf-8");
+  CHECK(js.header("Vary").empty());
+  CHECK(curl(dir, {s.url("/js/other.js")}).status == 404);
+  CHECK(curl(dir, {"-X", "POST", s.url("/js/app.js")}).status == 405);
 }

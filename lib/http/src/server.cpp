@@ -39,6 +39,7 @@ response make_response(const request& req, unsigned status, std::string body,
                        std::string_view content_type) {
   response res{static_cast<bhttp::status>(status), req.version()};
   res.set(field::content_type, content_type);
+  res.set("X-Content-Type-Options", "nosniff");  // browsers: no guessing of types
   res.keep_alive(req.keep_alive());
   res.body() = std::move(body);
   res.prepare_payload();
