@@ -212,6 +212,10 @@ TEST_CASE("a total cancellation is honoured only while nothing was sent; termina
     std::optional<error_code> sent, waiting;
     std::uint64_t sent_sequence = 0;
     asio::cancellation_signal cancel_sent, cancel_waiting;
+    // A stopped server acknowledges nothing: the second publish surely waits
+    // for the window when the cancellations come (under load, the first's
+    // acknowledgment could otherwise free the window first).
+    REQUIRE(::kill(server.pid(), SIGSTOP) == 0);
     js.async_publish("total.a", "1",
                      asio::bind_cancellation_slot(cancel_sent.slot(),
                                                   [&](error_code ec, nats_asio::pub_ack ack) {
@@ -224,6 +228,7 @@ TEST_CASE("a total cancellation is honoured only while nothing was sent; termina
                                      [&](error_code ec, nats_asio::pub_ack) { waiting = ec; }));
     cancel_sent.emit(asio::cancellation_type::total);     // on its way: runs to its end
     cancel_waiting.emit(asio::cancellation_type::total);  // waits for the window: nothing sent
+    REQUIRE(::kill(server.pid(), SIGCONT) == 0);
     for (int i = 0; i < 500 && !(sent && waiting); ++i) co_await sleep_for(10ms);
     REQUIRE(sent);
     REQUIRE(waiting);
@@ -544,7 +549,9 @@ TEST_CASE("list_consumers returns every consumer of a stream, over several pages
   }());
 }
 
-TEST_CASE("a js_subscription whose queue overflowed reports the loss once, then reads on; queued() counts what waits") {
+TEST_CASE(
+    "a js_subscription whose queue overflowed reports the loss once, then reads on; queued() "
+    "counts what waits") {
   nats_server server;
   asio::io_context ioc;
   run_async(ioc, [&]() -> awaitable<void> {
