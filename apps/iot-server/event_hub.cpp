@@ -177,13 +177,11 @@ bool event_hub::wants(const client& c, const std::string& sensor_id) {
   return c.sensors.empty() || c.sensors.contains(sensor_id);
 }
 
-void event_hub::send(client& c, const http::event& e) { c.out->send(e); }
-
 void event_hub::deliver(const std::string& sensor_id, const http::event& e) {
   for (auto& c : clients_) {
     if (!wants(c, sensor_id) || c.out->ended()) continue;
     if (!c.replaying) {
-      send(c, e);
+      c.out->send(e);
     } else if (c.held.size() < max_held) {
       c.held.push_back(e);
     } else {
@@ -218,7 +216,9 @@ awaitable<bool> event_hub::replay(client& c, std::uint64_t from, std::uint64_t t
 awaitable<void> event_hub::serve(std::set<std::string> sensors,
                                  std::optional<std::uint64_t> resume_after,
                                  http::event_stream& out) {
-  auto& c = clients_.emplace_back(client{std::move(sensors), &out});
+  auto& c = clients_.emplace_back();
+  c.sensors = std::move(sensors);
+  c.out = &out;
   const auto it = std::prev(clients_.end());
   struct leave {
     std::list<client>& clients;
@@ -235,7 +235,7 @@ awaitable<void> event_hub::serve(std::set<std::string> sensors,
       co_return;
     }
     // What came live meanwhile: all after what the replay sent.
-    for (auto& e : c.held) send(c, e);
+    for (auto& e : c.held) c.out->send(e);
     c.held.clear();
   }
   // Live from here: the hub sends; this waits for the client to leave.

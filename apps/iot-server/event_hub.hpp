@@ -67,7 +67,6 @@ class event_hub {
   boost::asio::awaitable<bool> replay(client& c, std::uint64_t from, std::uint64_t to);
   void deliver(const std::string& sensor_id, const http::event& e);
   static bool wants(const client& c, const std::string& sensor_id);
-  static void send(client& c, const http::event& e);
 
   nats_asio::jetstream& js_;
   iot::wire_names names_;

@@ -83,8 +83,11 @@ std::string server_runtime::start_http() {
       return commands_ ? &commands_->counters() : nullptr;
     };
   }
-  health_.emplace(
-      health_sources{nats_health_, scrape.ingest, nullptr, nullptr, 60s, metrics_, scrape});
+  health_.emplace(health_sources{.nats = nats_health_,
+                                 .ingest = scrape.ingest,
+                                 .max_lag = 60s,
+                                 .metrics = metrics_,
+                                 .scrape = scrape});
   add_health_routes(*http_, *health_);
   if (settings_.serves()) {
     add_dashboard_routes(*http_);
