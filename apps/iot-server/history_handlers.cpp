@@ -63,8 +63,8 @@ awaitable<history_reply> history_handlers::stats(std::string_view) {
   if (!ingest_) co_return history_reply{200, historian::stats_to_json(s)};
   auto out = boost::json::parse(historian::stats_to_json(s)).as_object();
   boost::json::array le, at_most;
-  for (std::size_t i = 0; i < lag_histogram::bounds_ms.size(); ++i) {
-    le.push_back(lag_histogram::bounds_ms[i]);
+  for (std::size_t i = 0; i < duration_histogram::bounds_ms.size(); ++i) {
+    le.push_back(duration_histogram::bounds_ms[i]);
     at_most.push_back(ingest_->lag.at_most(i));
   }
   at_most.push_back(ingest_->lag.count());

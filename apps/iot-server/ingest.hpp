@@ -22,9 +22,9 @@
 #include <vector>
 
 #include "../common/logger.hpp"
+#include "duration_histogram.hpp"
 #include "historian/measurement_store.hpp"
 #include "iot/wire.hpp"
-#include "lag_histogram.hpp"
 #include "nats_asio/jetstream.hpp"
 
 namespace server {
@@ -46,8 +46,8 @@ struct ingest_counters {
   std::atomic<std::uint64_t> rejected{0};    // messages kept in `rejected`
   std::atomic<std::uint64_t> batches{0};     // transactions committed
   std::atomic<std::uint64_t> write_retries{0};
-  lag_histogram lag;         // measurement timestamp to commit, of each row committed
-  lag_histogram write_time;  // of each committed transaction
+  duration_histogram lag;         // measurement timestamp to commit, of each row committed
+  duration_histogram write_time;  // of each committed transaction
   // A write is failing and being retried: ingest is paused.
   std::atomic<bool> retrying{false};
   // Messages NATS has delivered that wait in ingest's receive queue (as of

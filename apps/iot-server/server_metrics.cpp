@@ -14,11 +14,11 @@ const prometheus::Histogram::BucketBoundaries request_seconds{
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
 // A millisecond histogram of ours as a Prometheus one, in seconds.
-void add_histogram(family& f, const lag_histogram& h) {
-  std::array<double, lag_histogram::bounds_ms.size()> bounds{};
-  std::array<std::uint64_t, lag_histogram::bounds_ms.size()> cumulative{};
+void add_histogram(family& f, const duration_histogram& h) {
+  std::array<double, duration_histogram::bounds_ms.size()> bounds{};
+  std::array<std::uint64_t, duration_histogram::bounds_ms.size()> cumulative{};
   for (std::size_t i = 0; i < bounds.size(); ++i) {
-    bounds[i] = static_cast<double>(lag_histogram::bounds_ms[i]) / 1000.0;
+    bounds[i] = static_cast<double>(duration_histogram::bounds_ms[i]) / 1000.0;
     cumulative[i] = h.at_most(i);
   }
   f.add_histogram(bounds, cumulative, h.count(), static_cast<double>(h.sum_ms()) / 1000.0);

@@ -2,7 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "http/listen_address.hpp"
-#include "iot-server/lag_histogram.hpp"
+#include "iot-server/duration_histogram.hpp"
 #include "iot-server/measurement_row.hpp"
 #include "iot-server/server_settings.hpp"
 #include "iot/measurement.hpp"
@@ -156,8 +156,8 @@ TEST_CASE("a wrong iot-server setting is named, by flag or by variable, and no s
   CHECK(error.starts_with("HTTPS needs both"));
 }
 
-TEST_CASE("the lag histogram counts each lag under the first bound it does not exceed") {
-  server::lag_histogram h;
+TEST_CASE("the duration histogram counts each duration under the first bound it does not exceed") {
+  server::duration_histogram h;
   h.record(0ms);
   h.record(1ms);
   h.record(2ms);
@@ -168,9 +168,9 @@ TEST_CASE("the lag histogram counts each lag under the first bound it does not e
   CHECK(h.at_most(0) == 2);  // <= 1 ms
   CHECK(h.at_most(1) == 3);  // <= 2 ms
   const auto second = std::size_t{9};
-  REQUIRE(server::lag_histogram::bounds_ms[second] == 1000);
+  REQUIRE(server::duration_histogram::bounds_ms[second] == 1000);
   CHECK(h.at_most(second) == 5);
   CHECK(h.at_most(second + 1) == 6);
-  CHECK(h.at_most(server::lag_histogram::bounds_ms.size() - 1) == 6);  // <= 60 s
+  CHECK(h.at_most(server::duration_histogram::bounds_ms.size() - 1) == 6);  // <= 60 s
   CHECK(h.count() == 7);
 }

@@ -11,21 +11,21 @@
 
 namespace server {
 
-class lag_histogram {
+class duration_histogram {
  public:
   // Upper bounds in milliseconds; the last bucket takes everything above.
   static constexpr std::array<std::int64_t, 14> bounds_ms{1,   2,   5,    10,   20,   50,    100,
                                                           200, 500, 1000, 2000, 5000, 10000, 60000};
 
-  void record(std::chrono::milliseconds lag) noexcept {
+  void record(std::chrono::milliseconds d) noexcept {
     std::size_t i = 0;
-    while (i < bounds_ms.size() && lag.count() > bounds_ms[i]) ++i;
+    while (i < bounds_ms.size() && d.count() > bounds_ms[i]) ++i;
     counts_[i].fetch_add(1, std::memory_order_relaxed);
-    sum_ms_.fetch_add(lag.count() > 0 ? static_cast<std::uint64_t>(lag.count()) : 0,
+    sum_ms_.fetch_add(d.count() > 0 ? static_cast<std::uint64_t>(d.count()) : 0,
                       std::memory_order_relaxed);
   }
 
-  // Measurements with a lag of at most bounds_ms[i] (i < bounds_ms.size()),
+  // Durations of at most bounds_ms[i] (i < bounds_ms.size()),
   // or in all (i == bounds_ms.size()).
   std::uint64_t at_most(std::size_t i) const noexcept {
     std::uint64_t sum = 0;
