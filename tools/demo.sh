@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds, starts a local nats-server
 # (JetStream, loopback only, data in .data/ of this repository), runs the
-# sensor "sensor-1" and iot-server (its history in .data/iot.db, SQLite),
-# shows the history kept so far, then the measurements live until Ctrl+C.
-#   tools/demo.sh [extra iot-sensor flags...]
+# sensor "sensor-1", a fleet of 20 (fleet-1 ... fleet-20) and iot-server
+# (its history in .data/iot.db, SQLite; the dashboard at /), shows the
+# history kept so far, then sensor-1's measurements live until Ctrl+C.
+#   tools/demo.sh [extra iot-sensor flags for sensor-1...]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+http_port=${HTTP_PORT:-8080}
+echo "demo: the dashboard will be at http://127.0.0.1:$http_port/ (set up and build first)"
 bash tools/setup.sh
 echo "demo: building in build/ (a first build takes several minutes)"
 if [ -f build/meson-private/coredata.dat ]; then
@@ -23,7 +26,6 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
   echo "demo: port $port is already in use; set NATS_PORT to another port" >&2
   exit 1
 fi
-http_port=${HTTP_PORT:-8080}
 if (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null; then
   echo "demo: port $http_port (iot-server's HTTP API) is already in use; set HTTP_PORT to another port" >&2
   exit 1
@@ -31,9 +33,11 @@ fi
 "$server" -a 127.0.0.1 -p "$port" -js -sd .data/jetstream >.data/nats-server.log 2>&1 &
 server_pid=$!
 sensor_pid=
+fleet_pid=
 historian_pid=
 cleanup() {
   [ -n "$sensor_pid" ] && kill -TERM "$sensor_pid" 2>/dev/null && wait "$sensor_pid" || true
+  [ -n "$fleet_pid" ] && kill -TERM "$fleet_pid" 2>/dev/null && wait "$fleet_pid" || true
   [ -n "$historian_pid" ] && kill -TERM "$historian_pid" 2>/dev/null && wait "$historian_pid" || true
   kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" || true
 }
@@ -46,6 +50,8 @@ done
 export NATS_URL="nats://127.0.0.1:$port"
 build/apps/iot-sensor --sensorID sensor-1 --interval 1s --quiet "$@" &
 sensor_pid=$!
+build/apps/iot-sensor --sensorID fleet --count 20 --interval 2s --jitter --quiet &
+fleet_pid=$!
 # The sensor provisions the streams and writes its config first.
 for _ in $(seq 150); do
   build/apps/iot-sim get_config --sensorID sensor-1 >/dev/null 2>&1 && break
@@ -53,7 +59,8 @@ for _ in $(seq 150); do
 done
 build/apps/iot-server --db sqlite:.data/iot.db --http-listen "127.0.0.1:$http_port" --quiet &
 historian_pid=$!
-echo "demo: nats-server on $NATS_URL (data in .data/), sensor-1 and iot-server running."
+echo "demo: nats-server on $NATS_URL (data in .data/), sensor-1, fleet-1 ... fleet-20 and iot-server running."
+echo "demo: the dashboard: http://127.0.0.1:$http_port/"
 echo "demo: iot-server keeps every measurement in .data/iot.db; waiting for the first ones..."
 for _ in $(seq 100); do
   history=$(build/apps/iot-sim history --sensorID sensor-1 --since 10m 2>/dev/null || true)
