@@ -11,13 +11,22 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 http_port=${HTTP_PORT:-8080}
 echo "demo: the dashboard will be at http://127.0.0.1:$http_port/ (set up and build first)"
 bash tools/setup.sh
-echo "demo: building in build/ (a first build takes several minutes)"
+echo "demo: building iot-sensor, iot-sim and iot-server in build/ (a first build takes a few minutes)"
 if [ -f build/meson-private/coredata.dat ]; then
   meson setup --reconfigure build >/dev/null
 else
   meson setup build >/dev/null
 fi
-meson compile -C build >/dev/null
+mkdir -p .data
+# Only what the demo runs; every 20th of ninja's "[done/total]" steps shown,
+# the whole output in .data/build.log.
+if ! meson compile -C build iot-sensor iot-sim iot-server 2>&1 | tee .data/build.log |
+  awk -F'[][/]' '/^\[[0-9]+\/[0-9]+\]/ && $2 > 0 && ($2 % 20 == 0 || $2 == $3) {
+    printf "demo: built %d of %d steps\n", $2, $3; fflush() }'; then
+  echo "demo: the build failed; the end of .data/build.log:" >&2
+  tail -n 30 .data/build.log >&2
+  exit 1
+fi
 
 port=${NATS_PORT:-4222}
 server=$(command -v nats-server || echo /usr/sbin/nats-server)
