@@ -57,8 +57,7 @@ event_hub::event_hub(nats_asio::jetstream& js, iot::wire_names names,
       sensors_(sensors),
       log_(log),
       pause_(js.get_executor()),
-      status_timer_(js.get_executor()),
-      watchdog_(js.get_executor()) {}
+      status_timer_(js.get_executor()) {}
 
 void event_hub::stop() {
   if (stopping_) return;
@@ -66,7 +65,6 @@ void event_hub::stop() {
   live_ = false;
   pause_.cancel();
   status_timer_.cancel();
-  watchdog_.cancel();
   if (subscription_) subscription_->unsubscribe();
 }
 
@@ -77,7 +75,7 @@ awaitable<std::string> event_hub::run() {
     error = co_await follow_stream();
     if (!error.empty()) stop();
   };
-  co_await (stream() && watch_statuses() && watch_consumer());
+  co_await (stream() && watch_statuses());
   co_return error;
 }
 
@@ -113,15 +111,17 @@ awaitable<std::string> event_hub::follow_stream() {
     live_ = !stopping_;
     if (stopping_) sub.unsubscribe();
     for (;;) {
-      auto [ec, msg] = co_await sub.async_receive(as_tuple(use_awaitable));
+      auto [ec, msg] = co_await sub.async_receive_alive(3 * heartbeat, as_tuple(use_awaitable));
       if (ec) {
-        // Stopped, silent (the watchdog), or fell behind: made again from
-        // the sequence after the last one delivered, so nothing is skipped.
+        // Stopped, silent, or fell behind: made again from the sequence
+        // after the last one delivered, so nothing is skipped.
         if (ec == nats_asio::errc::permission_denied)
           co_return "following stream " + stream + ": " + ec.message();
-        if (ec != nats_asio::errc::queue_overflow) break;
-        log_.warn("events: fell behind the stream; following it again from sequence " +
-                  std::to_string(last_sequence_ + 1));
+        if (ec == nats_asio::errc::consumer_silent)
+          log_.warn("events: the consumer following " + stream + " went silent; making it again");
+        if (ec == nats_asio::errc::queue_overflow)
+          log_.warn("events: fell behind the stream; following it again from sequence " +
+                    std::to_string(last_sequence_ + 1));
         break;
       }
       const auto seq = msg.metadata().stream_sequence;
@@ -135,19 +135,6 @@ awaitable<std::string> event_hub::follow_stream() {
     sub.unsubscribe();
   }
   co_return "";
-}
-
-awaitable<void> event_hub::watch_consumer() {
-  while (!stopping_) {
-    watchdog_.expires_after(heartbeat);
-    co_await watchdog_.async_wait(as_tuple(use_awaitable));
-    if (stopping_ || !subscription_) continue;
-    if (std::chrono::steady_clock::now() - subscription_->last_activity() > 3 * heartbeat) {
-      log_.warn("events: the consumer following " + names_.measurements_stream +
-                " went silent; making it again");
-      subscription_->unsubscribe();
-    }
-  }
 }
 
 awaitable<void> event_hub::watch_statuses() {

@@ -62,7 +62,6 @@ class event_hub {
 
   boost::asio::awaitable<std::string> follow_stream();
   boost::asio::awaitable<void> watch_statuses();
-  boost::asio::awaitable<void> watch_consumer();
   // Replays (from, to] of the stream to `c`; false when the client's stream ended.
   boost::asio::awaitable<bool> replay(client& c, std::uint64_t from, std::uint64_t to);
   void deliver(const std::string& sensor_id, const http::event& e);
@@ -78,7 +77,7 @@ class event_hub {
   bool stopping_ = false;
   std::unordered_map<std::string, sensor_status> statuses_;
   nats_asio::js_subscription* subscription_ = nullptr;
-  boost::asio::steady_timer pause_, status_timer_, watchdog_;
+  boost::asio::steady_timer pause_, status_timer_;
 };
 
 }  // namespace server

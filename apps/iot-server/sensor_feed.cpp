@@ -33,15 +33,13 @@ sensor_feed::sensor_feed(nats_asio::jetstream& js, iot::wire_names names, sensor
       registry_(registry),
       log_(log),
       config_pause_(js.get_executor()),
-      measurement_pause_(js.get_executor()),
-      watchdog_(js.get_executor()) {}
+      measurement_pause_(js.get_executor()) {}
 
 void sensor_feed::stop() {
   if (stopping_) return;
   stopping_ = true;
   config_pause_.cancel();
   measurement_pause_.cancel();
-  watchdog_.cancel();
   if (watcher_) watcher_->stop();
   if (subscription_) subscription_->unsubscribe();
 }
@@ -62,7 +60,7 @@ awaitable<std::string> sensor_feed::run() {
     measurements_error = co_await follow_measurements();
     if (!measurements_error.empty()) stop();
   };
-  co_await (configs() && measurements() && watch_consumer());
+  co_await (configs() && measurements());
   co_return configs_error.empty() ? measurements_error : configs_error;
 }
 
@@ -131,14 +129,16 @@ awaitable<std::string> sensor_feed::follow_measurements() {
     subscription_ = &sub;
     if (stopping_) sub.unsubscribe();
     for (;;) {
-      auto [ec, msg] = co_await sub.async_receive(as_tuple(use_awaitable));
+      auto [ec, msg] = co_await sub.async_receive_alive(3 * heartbeat, as_tuple(use_awaitable));
       if (ec == nats_asio::errc::queue_overflow) continue;  // a later measurement will come
       if (ec) {
         subscription_ = nullptr;
         if (stopping_) co_return "";
         if (ec == nats_asio::errc::permission_denied)
           co_return "following stream " + stream + ": " + ec.message();
-        break;  // closed by the watchdog, or the connection: made again
+        if (ec == nats_asio::errc::consumer_silent)
+          log_.warn("the consumer following " + stream + " went silent; making it again");
+        break;  // silent, or the connection closed: made again
       }
       iot::measurement m;
       if (!iot::decode_complete_measurement(msg.payload(), m).empty()) continue;
@@ -148,19 +148,6 @@ awaitable<std::string> sensor_feed::follow_measurements() {
     co_await pause(measurement_pause_, 250ms);
   }
   co_return "";
-}
-
-awaitable<void> sensor_feed::watch_consumer() {
-  while (!stopping_) {
-    watchdog_.expires_after(heartbeat);
-    co_await watchdog_.async_wait(as_tuple(use_awaitable));
-    if (stopping_ || !subscription_) continue;
-    if (std::chrono::steady_clock::now() - subscription_->last_activity() > 3 * heartbeat) {
-      log_.warn("the consumer following " + names_.measurements_stream +
-                " went silent; making it again");
-      subscription_->unsubscribe();
-    }
-  }
 }
 
 }  // namespace server

@@ -35,8 +35,6 @@ class sensor_feed {
  private:
   boost::asio::awaitable<std::string> watch_configs();
   boost::asio::awaitable<std::string> follow_measurements();
-  // Unsubscribes a consumer silent for three heartbeats.
-  boost::asio::awaitable<void> watch_consumer();
   boost::asio::awaitable<void> pause(boost::asio::steady_timer& t, std::chrono::milliseconds d);
 
   nats_asio::jetstream& js_;
@@ -48,7 +46,6 @@ class sensor_feed {
   nats_asio::kv_watcher* watcher_ = nullptr;
   nats_asio::js_subscription* subscription_ = nullptr;
   boost::asio::steady_timer config_pause_, measurement_pause_;  // retries
-  boost::asio::steady_timer watchdog_;
 };
 
 }  // namespace server

@@ -640,3 +640,35 @@ TEST_CASE("a push consumer stalled on flow control resumes once a heartbeat says
       }(),
       120s);
 }
+
+TEST_CASE("async_receive_alive: a message; an idle consumer kept alive by heartbeats; silence") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    using namespace asio::experimental::awaitable_operators;
+    auto conn = co_await connect_to(server);
+    nats_asio::jetstream js(conn);
+    co_await js.async_ensure_stream(stream("ALIVE", "alive.>"), use_awaitable);
+    nats_asio::consumer_config cc;
+    cc.filter_subject = "alive.>";
+    cc.idle_heartbeat = 200ms;
+    auto sub = co_await js.async_subscribe("ALIVE", cc, 64, use_awaitable);
+    co_await js.async_publish("alive.a", "1", use_awaitable);
+    auto first = co_await sub.async_receive_alive(1s, use_awaitable);
+    CHECK(first.subject() == "alive.a");
+
+    // Idle three times as long as the silence allowed: the heartbeats keep
+    // it alive, and the receive is cancelled when the timer ends first.
+    asio::steady_timer idle(co_await asio::this_coro::executor, 3s);
+    auto first_done = co_await (sub.async_receive_alive(1s, asio::as_tuple(use_awaitable)) ||
+                                idle.async_wait(use_awaitable));
+    CHECK(first_done.index() == 1);
+
+    // A stopped server sends no heartbeat: silent after 1 s.
+    REQUIRE(::kill(server.pid(), SIGSTOP) == 0);
+    auto [ec, msg] = co_await sub.async_receive_alive(1s, asio::as_tuple(use_awaitable));
+    REQUIRE(::kill(server.pid(), SIGCONT) == 0);
+    CHECK(ec == errc::consumer_silent);
+    CHECK(sub.is_open());  // not final: the caller decides
+  }());
+}

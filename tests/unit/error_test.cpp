@@ -9,6 +9,8 @@ TEST_CASE("each source of failure has its own category and a readable message") 
   error_code lib = errc::wrong_last_revision;
   CHECK(lib.category().name() == std::string("nats_asio"));
   CHECK(lib.message() == "key revision is not the expected one");
+  CHECK(error_code(errc::consumer_silent).message() ==
+        "the consumer sent neither message nor heartbeat for too long");
   auto js = make_jetstream_error(10058);
   CHECK(js.category().name() == std::string("jetstream"));
   CHECK(js.message().find("different configuration") != std::string::npos);

@@ -20,6 +20,8 @@ class library_category_impl final : public boost::system::error_category {
         return "timed out waiting for a reply";
       case errc::queue_overflow:
         return "receive queue full, message dropped";
+      case errc::consumer_silent:
+        return "the consumer sent neither message nor heartbeat for too long";
       case errc::subscription_closed:
         return "subscription closed";
       case errc::bad_response:

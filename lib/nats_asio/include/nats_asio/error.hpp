@@ -27,6 +27,7 @@ enum class errc {
   invalid_argument,       // a subject, key or option is malformed
   permission_denied,      // the server refused the subject for this user (permissions violation)
   operation_in_progress,  // an operation that allows one call at a time is already pending
+  consumer_silent,        // a consumer sent neither message nor heartbeat for too long
 };
 
 const boost::system::error_category& library_category() noexcept;

@@ -3,9 +3,11 @@
 // operations".
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/compose.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -67,6 +69,45 @@ class js_subscription {
         token);
   }
 
+  // As async_receive, but fails with errc::timeout when no message came
+  // within `timeout` (not final: nothing is consumed).
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_receive_for(std::chrono::milliseconds timeout, Token&& token = {}) {
+    return boost::asio::async_initiate<Token, void(error_code, js_message)>(
+        [this, timeout](auto handler) {
+          auto c = detail::make_completion<js_message>(std::move(handler), executor_);
+          c->expire_after(timeout);
+          start_receive(c);
+        },
+        token);
+  }
+
+  // As async_receive, but fails with errc::consumer_silent once the server
+  // has sent neither a message nor a heartbeat for `silence`: the consumer
+  // is gone (a restarted server, a deleted consumer) and will send nothing
+  // more. Give a few of the consumer's idle heartbeats (idle_heartbeat in
+  // its config). Not final: the caller usually makes the consumer again.
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_receive_alive(std::chrono::milliseconds silence, Token&& token = {}) {
+    return boost::asio::async_compose<Token, void(error_code, js_message)>(
+        [this, silence, started = false](auto& self, error_code ec = {},
+                                         js_message msg = {}) mutable {
+          if (started && ec != errc::timeout) {
+            self.complete(ec, std::move(msg));
+            return;
+          }
+          // Heartbeats never reach the queue: they show in the activity.
+          const auto left = silence_left(silence);
+          if (started && left.count() == 0) {
+            self.complete(make_error_code(errc::consumer_silent), {});
+            return;
+          }
+          started = true;
+          async_receive_for(std::max(left, std::chrono::milliseconds(1)), std::move(self));
+        },
+        token, executor_);
+  }
+
   // As the destructor; idempotent.
   void unsubscribe();
   // Messages waiting in the receive queue: while > 0, a receive completes
@@ -79,6 +120,8 @@ class js_subscription {
   std::uint64_t last_gap() const;
   // Time of the last message or heartbeat from the server.
   std::chrono::steady_clock::time_point last_activity() const;
+  // What remains of `silence` since the last activity; 0 once it is over.
+  std::chrono::milliseconds silence_left(std::chrono::milliseconds silence) const;
 
  private:
   friend struct detail::access;
