@@ -7,7 +7,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import {
-  accessibilityViolations, launchBrowser, openPage, startNats, startSensors, startServer, tempDir,
+  accessibilityViolations, launchBrowser, openPage, publishRaw, startNats, startSensors, startServer, tempDir,
 } from './fixture.mjs';
 
 const WAIT = 30000;
@@ -181,11 +181,57 @@ test('history survives a restart of iot-server: the 1 h range still shows stored
   await page.close();
 });
 
-test('the dead letters page has no serious accessibility violation', async () => {
+test('dead letters: newest first, with reason and payload, on their page and the sensor\'s', async () => {
+  // Commands the sensor cannot read: it sets them aside as dead letters.
+  await publishRaw(nats.url, 'sensor.commands.probe', 'first unreadable command');
+  await publishRaw(nats.url, 'sensor.commands.probe', 'second unreadable command');
+  // Stored by the sensor as it reads them: until the API lists both.
+  const deadline = Date.now() + WAIT;
+  for (;;) {
+    const listed = await (await fetch(`${server.base}/api/v1/deadletters?sensor=probe`)).json();
+    if (listed.deadletters.length >= 2) break;
+    assert.ok(Date.now() < deadline, 'the dead letters were not stored');
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const { page, problems } = await openPage(browser.context);
   await page.goto(`${server.base}/#/deadletters`);
   await page.locator('.deadletter-list:not([aria-busy])').waitFor({ timeout: WAIT });
+  const rows = page.locator('.deadletters tbody tr');
+  assert.match(await rows.nth(0).textContent(), /probe.*second unreadable command/);
+  assert.match(await rows.nth(1).textContent(), /probe.*first unreadable command/);
+  assert.notEqual((await rows.nth(0).locator('td').nth(2).textContent()).trim(), '');
   assert.deepEqual(await accessibilityViolations(page), []);
   assert.deepEqual(problems, []);
+  await page.goto(`${server.base}/#/sensors/probe`);
+  await page.locator('.deadletters tbody tr').filter({ hasText: 'second unreadable command' }).waitFor({ timeout: WAIT });
   await page.close();
+});
+
+test('with an API token, the page asks for it once and keeps it for the session', async () => {
+  const dir = tempDir('token');
+  const guarded = await startServer(nats.url, dir, 0, ['--role', 'http', '--api-token', 'browser-s3cret']);
+  try {
+    const { page } = await openPage(browser.context);
+    await page.goto(`${guarded.base}/`);
+    const dialog = page.getByRole('dialog', { name: 'API token' });
+    await dialog.waitFor({ timeout: WAIT });
+    await page.getByLabel('Token', { exact: true }).fill('wrong');
+    await page.getByRole('button', { name: 'Use token' }).click();
+    await dialog.getByText('That token was refused.').waitFor({ timeout: WAIT });
+    await page.getByLabel('Token', { exact: true }).fill('browser-s3cret');
+    await page.getByRole('button', { name: 'Use token' }).click();
+    await page.locator('.fleet[data-loaded="true"]').waitFor({ timeout: WAIT });
+    // The event stream too: it sends the token in a header.
+    await page.locator('#connection[data-state="open"]').waitFor({ timeout: WAIT });
+    await page.locator('.fleet-row[data-sensor-id="f-1"]').waitFor({ timeout: WAIT });
+    // Kept for the session: another view asks nothing.
+    await page.goto(`${guarded.base}/#/sensors/probe`);
+    await page.locator('[data-testid="live-plot"]:not([data-points="0"])').waitFor({ timeout: WAIT });
+    assert.equal(await dialog.isVisible(), false);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('iot-api-token')), 'browser-s3cret');
+    await page.close();
+  } finally {
+    assert.equal(await guarded.stop(), 0);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -16,8 +16,10 @@ export const webDir = path.resolve(here, '../../web');
 const require = createRequire(path.join(webDir, 'package.json'));
 const { chromium } = require('playwright-core');
 
-export const serverBin = process.env.IOT_SERVER_BIN;
-export const sensorBin = process.env.IOT_SENSOR_BIN;
+// Absolute: the programs run in temporary directories.
+const program = (name) => (process.env[name] ? path.resolve(process.env[name]) : undefined);
+export const serverBin = program('IOT_SERVER_BIN');
+export const sensorBin = program('IOT_SENSOR_BIN');
 const natsBin = process.env.NATS_SERVER_BIN || 'nats-server';
 const chromiumBin = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 // This machine's closed network needs these (and a fresh profile).
@@ -122,9 +124,9 @@ export async function startNats() {
 
 // iot-server with its database in `dir`, on `port` (a free one when 0):
 // .base is its URL, as its log says.
-export async function startServer(natsUrl, dir, port = 0) {
+export async function startServer(natsUrl, dir, port = 0, extra = []) {
   const server = new Child('iot-server', serverBin,
-    ['--db', `sqlite:${path.join(dir, 'iot.db')}`, '--http-listen', `127.0.0.1:${port}`],
+    ['--db', `sqlite:${path.join(dir, 'iot.db')}`, '--http-listen', `127.0.0.1:${port}`, ...extra],
     { cwd: dir, env: { NATS_URL: natsUrl } });
   const [, scheme, hostPort] = await server.waitFor(/HTTP API on (https?):\/\/(\S+)/);
   server.port = Number(hostPort.slice(hostPort.lastIndexOf(':') + 1));
@@ -150,6 +152,34 @@ export async function startSensors(natsUrl, id, { count, interval = '1s', dir, e
   if (count) args.push('--count', String(count));
   const sensors = new Child(`iot-sensor ${id}`, sensorBin, args, { cwd: dir, env: { NATS_URL: natsUrl } });
   return sensors;
+}
+
+// Publishes `payload` on `subject` with NATS's text protocol (the suite
+// needs no NATS client library for the few raw messages it sends).
+export function publishRaw(natsUrl, subject, payload) {
+  const { hostname, port } = new URL(natsUrl);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname);
+    let seen = '';
+    socket.setEncoding('utf8');
+    socket.once('error', reject);
+    socket.on('data', (chunk) => {
+      seen += chunk;
+      if (seen.startsWith('INFO') && !socket.sent) {
+        socket.sent = true;
+        const body = Buffer.from(payload);
+        socket.write(`CONNECT {"verbose":false,"pedantic":false}\r\nPUB ${subject} ${body.length}\r\n`);
+        socket.write(body);
+        socket.write('\r\nPING\r\n');
+      } else if (seen.includes('-ERR')) {
+        socket.destroy();
+        reject(new Error(`nats-server: ${seen}`));
+      } else if (seen.includes('PONG')) {
+        socket.end();
+        resolve();
+      }
+    });
+  });
 }
 
 // Chromium with a fresh profile in a temporary directory.

@@ -53,6 +53,7 @@ export function showFleet(container) {
   let lastSort = 0;
   let frame = 0;
   let stopped = false;
+  let events = 0;
 
   const counts = el('p', { class: 'fleet-counts', 'aria-live': 'polite' });
   const search = el('input', { id: 'fleet-search', type: 'search', name: 'search', autocomplete: 'off' });
@@ -103,6 +104,7 @@ export function showFleet(container) {
     if (counts.textContent !== text) counts.textContent = text;
     for (const k of STATUSES) counts.dataset[k] = n[k];
     counts.dataset.total = sensors.size;
+    table.dataset.events = events; // how many the stream brought, for measurements
   }
 
   function makeRow() {
@@ -169,12 +171,22 @@ export function showFleet(container) {
     schedule();
   }
 
+  // A sensor of a page of the list. Events may have told newer things since
+  // the page was read: those stay.
   function add(row) {
     const known = sensors.get(row.id);
-    if (known && (known.seenMs ?? 0) > (row.seenMs ?? 0)) return;
-    if (known) Object.assign(known, row);
-    else sensors.set(row.id, row);
-    orderDirty = true;
+    if (!known) {
+      sensors.set(row.id, row);
+      orderDirty = true;
+      return;
+    }
+    if (!known.statusFromEvent) known.status = row.status;
+    if (!known.intervalFromEvent) known.intervalMs = row.intervalMs;
+    if ((row.seenMs ?? 0) > (known.seenMs ?? 0)) {
+      known.value = row.value;
+      known.text = row.text;
+      known.seenMs = row.seenMs;
+    }
   }
 
   function entry(id) {
@@ -188,6 +200,7 @@ export function showFleet(container) {
   }
 
   const stopEvents = followEvents((type, data) => {
+    ++events;
     const d = JSON.parse(data);
     if (type === 'measurement' || type === 'correction') {
       const s = entry(d.sensor_id);
@@ -197,9 +210,14 @@ export function showFleet(container) {
       s.text = value(d);
       s.seenMs = Math.max(s.seenMs ?? 0, at);
     } else if (type === 'sensor_status') {
-      entry(d.sensor_id).status = d.status;
+      const s = entry(d.sensor_id);
+      s.status = d.status;
+      s.statusFromEvent = true;
     } else if (type === 'command_result') {
-      if (d.config) entry(d.sensor_id).intervalMs = d.config.interval_ms;
+      if (!d.config) return;
+      const s = entry(d.sensor_id);
+      s.intervalMs = d.config.interval_ms;
+      s.intervalFromEvent = true;
     } else {
       return;
     }
