@@ -11,7 +11,8 @@ import { ago, el, sensorHref, value } from './format.js';
 
 const ROW_HEIGHT = 32; // px; the same as .fleet-row's height in app.css
 const OVERSCAN = 6;
-const PAGE = 1000;
+const FIRST_PAGE = 100; // enough to fill the screen: drawn before the rest arrives
+const PAGE = 1000; // the API's largest
 const RESORT_MS = 1000; // volatile sort keys are re-sorted at most this often
 const STATUSES = ['online', 'offline', 'unknown'];
 
@@ -240,7 +241,7 @@ export function showFleet(container) {
     table.setAttribute('aria-busy', 'true');
     try {
       do {
-        const q = `limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+        const q = `limit=${cursor ? `${PAGE}&cursor=${encodeURIComponent(cursor)}` : FIRST_PAGE}`;
         const page = await getJson(`/sensors?${q}`);
         if (stopped) return;
         for (const s of page.sensors) add(rowOf(s));
