@@ -152,6 +152,21 @@ test('a command to a stopped sensor shows "queued", then "applied" once it runs'
   await page.close();
 });
 
+test('correcting one measurement: applied, and marked as corrected', async () => {
+  const { page } = await sensorPage('probe');
+  const recent = page.locator('table.recent tbody tr');
+  await recent.first().waitFor({ timeout: WAIT });
+  const lecture = (await recent.last().locator('td').first().textContent()).trim();
+  await page.getByRole('button', { name: `Correct measurement ${lecture}` }).click();
+  assert.equal(await page.getByLabel('Lecture id').inputValue(), lecture);
+  await page.getByLabel('Corrected value').fill('99.5');
+  await page.getByRole('button', { name: 'Correct', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: `Correction of ${lecture} applied` }).waitFor({ timeout: WAIT });
+  // The correction event marks it, in the table and on the plot.
+  await page.locator('table.recent td.corrected').filter({ hasText: '99.5' }).waitFor({ timeout: WAIT });
+  await page.close();
+});
+
 test('an event stream cut by stopping iot-server recovers with no gap', async () => {
   const { page } = await sensorPage('probe');
   const plot = livePlot(page);

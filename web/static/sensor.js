@@ -162,18 +162,22 @@ export function showSensor(container, id) {
   const readings = []; // the lectures as the sensor wrote them ("20.41")
   let live = null;
   let frame = 0;
+  let changed = false; // measurements came since the last frame
 
   function draw() {
     frame = 0;
     if (stopped) return;
     if (!live) live = livePlot(liveTarget, '');
-    live.plot.setData([xs, ys, corrected]);
-    liveTarget.dataset.points = String(xs.length);
+    if (changed) {
+      live.plot.setData([xs, ys, corrected]);
+      liveTarget.dataset.points = String(xs.length);
+      renderRecent();
+      changed = false;
+    }
     const every = observedInterval(xs);
     summary.observed.textContent = every ? formatDuration(every) : '';
     liveTarget.dataset.observedIntervalMs = every ?? '';
     summary.seen.textContent = seenMs ? ago(seenMs) : 'never';
-    renderRecent();
   }
 
   function schedule() {
@@ -221,6 +225,7 @@ export function showSensor(container, id) {
     liveTarget.dataset.lastStreamSeq = m.stream_seq;
     summary.value.textContent = value(m);
     seenMs = Math.max(seenMs ?? 0, x * 1000);
+    changed = true;
   }
 
   function correctedLive(m) {
@@ -229,6 +234,7 @@ export function showSensor(container, id) {
     ys[i] = m.value;
     corrected[i] = m.value;
     readings[i] = m.lecture;
+    changed = true;
   }
 
   function setStatus(status) {
