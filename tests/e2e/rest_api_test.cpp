@@ -72,6 +72,10 @@ struct api_server {
     return args;
   }
   std::string url(const std::string& path) const { return base + path; }
+  // The port of `base` ("http://127.0.0.1:PORT").
+  unsigned short port() const {
+    return static_cast<unsigned short>(std::stoul(base.substr(base.rfind(':') + 1)));
+  }
   curl_result get(const std::string& path, std::vector<std::string> args = {}) const {
     const auto method = method_of(args);
     args.push_back(url(path));
@@ -591,8 +595,7 @@ TEST_CASE("REST API through the project's own client (lib/http): a command and i
   api_server api(nats, dir);
   child_process sensor({test_support::sensor_bin(), "--sensorID", "o-1", "--interval", "200ms"},
                        dir.path(), {{"NATS_URL", nats.url()}});
-  const auto port =
-      static_cast<unsigned short>(std::stoul(api.base.substr(api.base.rfind(':') + 1)));
+  const auto port = api.port();
   const asio::ip::tcp::endpoint at{asio::ip::make_address("127.0.0.1"), port};
   asio::io_context ioc;
   std::vector<http::event> seen;
@@ -648,8 +651,7 @@ TEST_CASE("REST API: a client sending a byte a second is cut off; the others are
   nats_server nats;
   temp_dir dir;
   api_server api(nats, dir);
-  const auto port =
-      static_cast<unsigned short>(std::stoul(api.base.substr(api.base.rfind(':') + 1)));
+  const auto port = api.port();
   asio::io_context ioc;
   asio::ip::tcp::socket slow(ioc);
   slow.connect({asio::ip::make_address("127.0.0.1"), port});

@@ -39,9 +39,8 @@ std::chrono::steady_clock::time_point js_subscription::last_activity() const {
 }
 
 std::chrono::milliseconds js_subscription::silence_left(std::chrono::milliseconds silence) const {
-  const auto quiet = std::chrono::steady_clock::now() - last_activity();
-  const auto left = silence - std::chrono::duration_cast<std::chrono::milliseconds>(quiet);
-  return std::max(left, std::chrono::milliseconds(0));
+  // No activity record (not attached): silent already.
+  return activity_ ? activity_->silence_left(silence) : std::chrono::milliseconds(0);
 }
 
 void js_subscription::start_receive(const detail::completion_ptr<js_message>& c) {

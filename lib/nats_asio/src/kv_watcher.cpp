@@ -81,15 +81,6 @@ awaitable<std::pair<error_code, std::uint64_t>> start_consumer(std::shared_ptr<w
   co_return std::pair{error_code{}, consumer.info.num_pending};
 }
 
-// How much longer the consumer may stay silent before it counts as lost.
-// Heartbeats never reach the queue: they show only in the activity.
-std::chrono::milliseconds silence_left(const consumer_activity& activity,
-                                       std::chrono::milliseconds silence) {
-  const auto quiet = std::chrono::steady_clock::now() - activity.last();
-  const auto left = silence - std::chrono::duration_cast<std::chrono::milliseconds>(quiet);
-  return std::max(left, std::chrono::milliseconds(0));
-}
-
 awaitable<std::pair<error_code, kv_entry>> next_entry(std::shared_ptr<watch_state> w) {
   auto ex = co_await boost::asio::this_coro::executor;
   const auto silence = w->options.heartbeat * 3;
@@ -116,11 +107,12 @@ awaitable<std::pair<error_code, kv_entry>> next_entry(std::shared_ptr<watch_stat
       }
     }
     auto sub = w->sub;
-    auto [ec, msg] = co_await async_receive_for(sub, ex, silence_left(*w->activity, silence),
+    // Heartbeats never reach the queue: they show only in the activity.
+    auto [ec, msg] = co_await async_receive_for(sub, ex, w->activity->silence_left(silence),
                                                 boost::asio::as_tuple(use_awaitable));
     if (w->stopped) break;
     // Heartbeats came meanwhile: the consumer is alive, only idle.
-    if (ec == errc::timeout && silence_left(*w->activity, silence).count() > 0) continue;
+    if (ec == errc::timeout && w->activity->silence_left(silence).count() > 0) continue;
     if (ec) {  // silence, or the subscription ended: rebuild from the resume point
       if (w->core->is_closed())
         co_return std::pair{make_error_code(errc::connection_closed), kv_entry{}};

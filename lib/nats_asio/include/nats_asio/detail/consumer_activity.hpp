@@ -3,6 +3,7 @@
 // nats.c threads, read on the executor.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -20,6 +21,12 @@ struct consumer_activity {
   std::chrono::steady_clock::time_point last() const {
     return std::chrono::steady_clock::time_point(
         std::chrono::steady_clock::duration(last_ns.load(std::memory_order_relaxed)));
+  }
+  // What remains of `silence` since the last activity; 0 once it is over.
+  std::chrono::milliseconds silence_left(std::chrono::milliseconds silence) const {
+    const auto quiet = std::chrono::steady_clock::now() - last();
+    const auto left = silence - std::chrono::duration_cast<std::chrono::milliseconds>(quiet);
+    return std::max(left, std::chrono::milliseconds(0));
   }
 };
 
