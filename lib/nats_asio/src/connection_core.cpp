@@ -1,6 +1,7 @@
 #include "nats_asio/detail/connection_core.hpp"
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -331,6 +332,15 @@ error_code connection_core::publish(std::string_view subject, std::string_view r
   auto* nc = native();
   if (nc == nullptr) return errc::not_connected;
   if (subject.empty()) return errc::invalid_argument;
+  if (headers.empty()) {  // nats.c then needs no message of its own
+    const c_string subj(subject);
+    const auto size = static_cast<int>(payload.size());
+    if (reply.empty())
+      return make_nats_error(natsConnection_Publish(nc, subj.get(), payload.data(), size));
+    const c_string rep(reply);
+    return make_nats_error(
+        natsConnection_PublishRequest(nc, subj.get(), rep.get(), payload.data(), size));
+  }
   unique_nats_msg msg;
   if (auto ec = make_native_message(msg, subject, reply, headers, payload)) return ec;
   return make_nats_error(natsConnection_PublishMsg(nc, msg.get()));
@@ -383,7 +393,19 @@ void connection_core::request(std::string_view subject, const header_list& heade
     }
     if (idle) self->schedule_deadline_check();
   });
-  const std::string reply = inbox_prefix_ + "." + std::to_string(token);
+  // "<inbox>.<token>", without an allocation when it is short.
+  std::array<char, 128> buffer;
+  std::string long_reply;
+  std::string_view reply;
+  if (inbox_prefix_.size() + 22 <= buffer.size()) {
+    char* end = std::copy(inbox_prefix_.begin(), inbox_prefix_.end(), buffer.data());
+    *end++ = '.';
+    end = std::to_chars(end, buffer.data() + buffer.size(), token).ptr;
+    reply = std::string_view(buffer.data(), static_cast<std::size_t>(end - buffer.data()));
+  } else {
+    long_reply = inbox_prefix_ + "." + std::to_string(token);
+    reply = long_reply;
+  }
   if (auto ec = publish(subject, reply, headers, payload)) c->fail(ec);
 }
 

@@ -6,6 +6,7 @@
 #include "nats_asio/detail/access.hpp"
 #include "nats_asio/detail/consumer_activity.hpp"
 #include "nats_asio/detail/js_api.hpp"
+#include "nats_asio/detail/pub_ack.hpp"
 #include "nats_asio/detail/push_consumer.hpp"
 
 namespace nats_asio {
@@ -166,19 +167,6 @@ jetstream::jetstream(const connection& conn, std::chrono::milliseconds api_timeo
       core_(detail::access::core(conn)),
       api_timeout_(api_timeout) {}
 
-namespace {
-
-pub_ack parse_pub_ack(const detail::api_response& r) {
-  pub_ack ack;
-  if (auto* v = r.body.if_contains("stream"); v && v->is_string()) ack.stream = v->get_string();
-  if (auto* v = r.body.if_contains("seq"); v && v->is_number())
-    ack.sequence = v->to_number<std::uint64_t>();
-  if (auto* v = r.body.if_contains("duplicate"); v && v->is_bool()) ack.duplicate = v->get_bool();
-  return ack;
-}
-
-}  // namespace
-
 void jetstream::start_publish(std::string subject, std::string payload, header_list headers,
                               publish_options options, const detail::completion_ptr<pub_ack>& c) {
   if (!core_) {
@@ -195,49 +183,51 @@ void jetstream::start_publish(std::string subject, std::string payload, header_l
   if (!options.expected_stream.empty())
     headers.emplace_back("Nats-Expected-Stream", options.expected_stream);
 
-  struct request {
-    std::string subject, payload;
-    header_list headers;
-    std::chrono::milliseconds timeout;
-  };
-  auto req = std::make_shared<request>(
-      request{std::move(subject), std::move(payload), std::move(headers), options.timeout});
   auto core = core_;
   auto ex = executor_;
   // Sends once a slot of the window is held; the acknowledgment frees it.
-  auto send = [core, req, c, ex] {
+  auto send = [core, c, ex](std::string_view subject, const header_list& headers,
+                            std::string_view payload, std::chrono::milliseconds timeout) {
     auto reply = detail::make_inline_completion<message>(ex, [core, c](error_code ec, message m) {
       core->publish_window().release();
       if (ec) {
         c->fail(ec);
         return;
       }
-      auto response = detail::parse_api_response(m.payload);
-      if (response.error) {
-        c->fail(response.error);
+      auto [error, ack] = detail::parse_pub_ack(m.payload);
+      if (error) {
+        c->fail(error);
         return;
       }
-      c->complete({}, parse_pub_ack(response));
+      c->complete({}, std::move(ack));
     });
     c->on_finish([reply] { reply->fail(boost::asio::error::operation_aborted); });
     c->commit();  // sent: a total cancellation can no longer promise nothing happened
-    core->request(req->subject, req->headers, req->payload, req->timeout, reply);
+    core->request(subject, headers, payload, timeout, reply);
   };
-  if (core->publish_window().try_acquire()) {  // the usual case: no waiting
-    send();
+  if (core->publish_window().try_acquire()) {  // the usual case: no waiting, no copy
+    send(subject, headers, payload, options.timeout);
     return;
   }
-  auto slot = detail::make_inline_completion<>(ex, [core, c, send](error_code ec) {
-    if (ec) {
-      c->fail(ec);
-      return;
-    }
-    if (c->done()) {  // cancelled while waiting for the slot
-      core->publish_window().release();
-      return;
-    }
-    send();
-  });
+  struct request {
+    std::string subject, payload;
+    header_list headers;
+    std::chrono::milliseconds timeout;
+  };
+  auto slot = detail::make_inline_completion<>(
+      ex, [core, c, send,
+           req = request{std::move(subject), std::move(payload), std::move(headers),
+                         options.timeout}](error_code ec) {
+        if (ec) {
+          c->fail(ec);
+          return;
+        }
+        if (c->done()) {  // cancelled while waiting for the slot
+          core->publish_window().release();
+          return;
+        }
+        send(req.subject, req.headers, req.payload, req.timeout);
+      });
   c->on_finish([slot] { slot->fail(boost::asio::error::operation_aborted); });
   core->publish_window().acquire(slot);
 }

@@ -50,10 +50,10 @@ message copy_message(natsMsg* msg) {
 error_code make_native_message(unique_nats_msg& out, std::string_view subject,
                                std::string_view reply, const header_list& headers,
                                std::string_view payload) {
-  const std::string subj(subject);
-  const std::string rep(reply);
+  const c_string subj(subject);
+  const c_string rep(reply);
   natsMsg* raw = nullptr;
-  natsStatus s = natsMsg_Create(&raw, subj.c_str(), rep.empty() ? nullptr : rep.c_str(),
+  natsStatus s = natsMsg_Create(&raw, subj.get(), reply.empty() ? nullptr : rep.get(),
                                 payload.data(), static_cast<int>(payload.size()));
   if (s != NATS_OK) return make_nats_error(s);
   out.reset(raw);

@@ -8,6 +8,7 @@
 // the same `complete()`.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_allocator.hpp>
@@ -26,6 +27,7 @@
 #include <tuple>
 #include <vector>
 
+#include "nats_asio/detail/small_function.hpp"
 #include "nats_asio/error.hpp"
 
 namespace nats_asio::detail {
@@ -66,19 +68,29 @@ class operation_state {
   // timeout, cancellation), unless it was finished with claim(): the place
   // to unregister it from a map or queue, or to cancel its inner steps.
   // Hooks added run in order.
-  void on_finish(std::function<void()> hook) {
+  void on_finish(small_function hook) {
     std::lock_guard lock(mutex_);
-    on_finish_.push_back(std::move(hook));
+    for (auto& slot : first_hooks_) {
+      if (!slot) {
+        slot = std::move(hook);
+        return;
+      }
+    }
+    more_hooks_.push_back(std::move(hook));
   }
 
  protected:
   void run_finish_hooks() {
-    std::vector<std::function<void()>> hooks;
+    std::array<small_function, 2> first;
+    std::vector<small_function> more;
     {
       std::lock_guard lock(mutex_);
-      hooks.swap(on_finish_);
+      first.swap(first_hooks_);
+      more.swap(more_hooks_);
     }
-    for (auto& hook : hooks) hook();
+    for (auto& hook : first)
+      if (hook) hook();
+    for (auto& hook : more) hook();
   }
 
  private:
@@ -86,7 +98,9 @@ class operation_state {
   std::atomic<bool> committed_{false};
   std::atomic<bool> cancellable_{true};
   std::mutex mutex_;
-  std::vector<std::function<void()>> on_finish_;
+  // Most operations have one or two hooks: kept inline, no allocation.
+  std::array<small_function, 2> first_hooks_;
+  std::vector<small_function> more_hooks_;
 };
 
 // Completes with `void(error_code, Results...)`.
