@@ -154,7 +154,9 @@ asio::awaitable<void> fleet_runtime::start_sensors() {
   }
   co_await for_each_sensor(
       [](sensor_runtime& s) -> asio::awaitable<bool> {
-        co_return co_await s.read_config() && co_await s.store_config();
+        const bool read = co_await s.read_config();  // (not in a &&: see sensor.cpp)
+        if (!read) co_return false;
+        co_return co_await s.store_config();
       },
       measure);
   if (start_failed_ || stopping_) co_return;

@@ -76,8 +76,13 @@ void sensor_runtime::stop() {
 }
 
 asio::awaitable<bool> sensor_runtime::start() {
-  if (!co_await read_config() || !co_await subscribe_commands()) co_return false;
-  if (!co_await store_config()) {
+  // One co_await per statement: g++ 12 miscompiles co_await in a && or ||.
+  const bool read = co_await read_config();
+  if (!read) co_return false;
+  const bool subscribed = co_await subscribe_commands();
+  if (!subscribed) co_return false;
+  const bool stored = co_await store_config();
+  if (!stored) {
     commands_.unsubscribe();
     co_return false;
   }
