@@ -89,53 +89,86 @@ asio::awaitable<bool> fleet_runtime::connect_and_provision() {
   co_return true;
 }
 
-void fleet_runtime::launch(sensor_runtime& s) {
-  auto done = [this, &s](std::exception_ptr e) {
+void fleet_runtime::launch(sensor_runtime& s, asio::awaitable<void> loop) {
+  ++running_;
+  asio::co_spawn(executor_, std::move(loop), [this, &s](std::exception_ptr e) {
     log_escape(log_, "sensor " + s.id())(e);
     --running_;
     changed();
-  };
-  running_ += 2;
-  asio::co_spawn(executor_, s.measure_loop(), done);
-  asio::co_spawn(executor_, s.command_loop(), done);
+  });
 }
 
 // A few workers take the sensors in order, so that at most
-// start_concurrency start-ups (JetStream API requests) are in flight.
-asio::awaitable<void> fleet_runtime::start_sensors() {
-  const auto began = std::chrono::steady_clock::now();
-  auto worker = [this]() -> asio::awaitable<void> {
-    while (!stopping_ && !start_failed_ && next_to_start_ < sensors_.size()) {
-      auto& s = *sensors_[next_to_start_++];
-      if (!co_await s.start()) {
+// start_concurrency steps (JetStream API requests) are in flight.
+asio::awaitable<void> fleet_runtime::for_each_sensor(
+    std::function<asio::awaitable<bool>(sensor_runtime&)> step,
+    std::function<void(sensor_runtime&)> then) {
+  std::size_t next = 0;
+  std::size_t workers_left = 0;
+  auto worker = [&]() -> asio::awaitable<void> {
+    while (!stopping_ && !start_failed_ && next < sensors_.size()) {
+      auto& s = *sensors_[next++];
+      if (!co_await step(s)) {
         if (!stopping_) start_failed_ = true;  // else it was stopped while waiting
         break;
       }
-      if (!stopping_) launch(s);
+      if (!stopping_) then(s);
     }
-    --starters_;
-    changed();
   };
   const auto workers =
       std::min(std::max<std::size_t>(options_.start_concurrency, 1), sensors_.size());
   for (std::size_t i = 0; i < workers; ++i) {
-    ++starters_;
-    asio::co_spawn(executor_, worker(), [this](std::exception_ptr e) {
-      if (!e) return;
-      log_escape(log_, "starting a sensor")(e);
-      start_failed_ = true;
-      --starters_;
+    ++workers_left;
+    asio::co_spawn(executor_, worker(), [&](std::exception_ptr e) {
+      if (e) {
+        log_escape(log_, "starting a sensor")(e);
+        start_failed_ = true;
+      }
+      --workers_left;
       changed();
     });
   }
-  co_await wait_until([this] { return starters_ == 0; });
-  if (options_.count > 0 && !start_failed_ && !stopping_) {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - began);
-    log_.info("fleet started: " + std::to_string(sensors_.size()) + " sensors in " +
-              std::to_string(ms.count()) + " ms, measurements on " +
-              options_.settings.names.measurements_of(options_.sensor_id + "-<n>"));
+  co_await wait_until([&] { return workers_left == 0; });
+}
+
+// One sensor checks everything before it writes its config (sensor.hpp). A
+// fleet measures as soon as each member's config is stored and creates the
+// command consumers afterwards: creating 10 000 takes the server tens of
+// seconds, and commands wait in the work queue until their consumer exists.
+asio::awaitable<void> fleet_runtime::start_sensors() {
+  using ms = std::chrono::milliseconds;
+  const auto began = std::chrono::steady_clock::now();
+  auto since_began = [&] {
+    return std::to_string(
+        std::chrono::duration_cast<ms>(std::chrono::steady_clock::now() - began).count());
+  };
+  auto measure = [this](sensor_runtime& s) { launch(s, s.measure_loop()); };
+  auto take_commands = [this](sensor_runtime& s) { launch(s, s.command_loop()); };
+  if (options_.count == 0) {
+    co_await for_each_sensor([](sensor_runtime& s) { return s.start(); },
+                             [&](sensor_runtime& s) {
+                               measure(s);
+                               take_commands(s);
+                             });
+    co_return;
   }
+  co_await for_each_sensor(
+      [](sensor_runtime& s) -> asio::awaitable<bool> {
+        const bool read = co_await s.read_config();  // (not in a &&: see sensor.cpp)
+        if (!read) co_return false;
+        co_return co_await s.store_config();
+      },
+      measure);
+  if (start_failed_ || stopping_) co_return;
+  const auto publishing = since_began();
+  const auto n = std::to_string(sensors_.size());
+  log_.info("fleet publishing: " + n + " sensors after " + publishing +
+            " ms; creating their command consumers");
+  co_await for_each_sensor([](sensor_runtime& s) { return s.subscribe_commands(); }, take_commands);
+  if (start_failed_ || stopping_) co_return;
+  log_.info("fleet started: " + n + " sensors, all publishing after " + publishing +
+            " ms, all command consumers ready after " + since_began() + " ms, measurements on " +
+            options_.settings.names.measurements_of(options_.sensor_id + "-<n>"));
 }
 
 asio::awaitable<int> fleet_runtime::run() {

@@ -37,8 +37,9 @@ struct fleet_options {
   std::string sensor_id;  // the sensor, or the fleet's base name
   // 0: one sensor named `sensor_id`. N: sensors <sensor_id>-1 ... -N.
   std::size_t count = 0;
-  // Spread the sensors' first measurements evenly over their interval.
-  bool jitter = false;
+  // Spread the sensors' first measurements evenly over their interval (else
+  // all measure in the same millisecond, a burst that costs memory).
+  bool jitter = true;
   std::optional<std::chrono::milliseconds> interval;
   std::size_t history = 10000;  // per sensor
   std::size_t buffer = 10000;   // for the whole process
@@ -71,7 +72,12 @@ class fleet_runtime {
   std::string start_metrics();
   boost::asio::awaitable<bool> connect_and_provision();
   boost::asio::awaitable<void> start_sensors();
-  void launch(sensor_runtime& s);
+  // Runs `step` for each sensor, start_concurrency at a time, and `then` for
+  // each whose step succeeded; stops at the first failure (start_failed_).
+  boost::asio::awaitable<void> for_each_sensor(
+      std::function<boost::asio::awaitable<bool>(sensor_runtime&)> step,
+      std::function<void(sensor_runtime&)> then);
+  void launch(sensor_runtime& s, boost::asio::awaitable<void> loop);
   void halt();  // stop() without a word
   boost::asio::awaitable<void> wait_until(std::function<bool()> done);
   void changed() { changed_.notify_all(); }
@@ -92,9 +98,7 @@ class fleet_runtime {
   std::vector<std::unique_ptr<sensor_runtime>> sensors_;
   nats_asio::detail::async_condition changed_;  // wakes wait_until()
   boost::asio::steady_timer provision_pause_;   // between provisioning attempts; halt() ends it
-  std::size_t next_to_start_ = 0;
-  std::size_t starters_ = 0;  // start-up workers still running
-  std::size_t running_ = 0;   // sensor loops still running (two per sensor)
+  std::size_t running_ = 0;  // sensor loops still running (two per started sensor)
   bool start_failed_ = false;
   bool stopping_ = false;
 };

@@ -19,16 +19,21 @@ int main(int argc, char** argv) {
   std::optional<std::string> dump, metrics_listen;
   std::optional<std::size_t> count, history;
   std::size_t buffer = 10000;
-  bool jitter = false, quiet = false, replace_config = false;
+  bool jitter = false, no_jitter = false, quiet = false, replace_config = false;
   apps::common_flags flags;
   app.add_option("--sensorID", sensor_id, "sensor id: 1-64 of A-Z a-z 0-9 _ -")->required();
   app.add_option("--count", count,
                  "run a fleet of N sensors <sensorID>-1 ... <sensorID>-N in this process, over one "
                  "connection")
       ->check(apps::whole_number);
-  app.add_flag("--jitter", jitter,
-               "spread the sensors' first measurements evenly over their interval, so a fleet "
-               "does not measure all at once");
+  auto* jitter_flag =
+      app.add_flag("--jitter", jitter,
+                   "a fleet's default: spread the sensors' first measurements "
+                   "evenly over their interval, so they do not measure all at once");
+  app.add_flag("--no-jitter", no_jitter,
+               "let a fleet's sensors measure all in the same millisecond (a burst that costs "
+               "memory and delays commands)")
+      ->excludes(jitter_flag);
   app.add_option("--interval", interval_text,
                  "measurement interval: 5 (seconds), 5s, 250ms, 1m (default: stored, else 10s)");
   app.add_option("--history", history,
@@ -75,7 +80,7 @@ int main(int argc, char** argv) {
   sensor::fleet_options options;
   options.sensor_id = sensor_id;
   options.count = count.value_or(0);
-  options.jitter = jitter;
+  options.jitter = !no_jitter;
   options.history = history.value_or(count ? 16 : 10000);
   options.buffer = buffer;
   options.log_level = *level;

@@ -76,11 +76,23 @@ void sensor_runtime::stop() {
 }
 
 asio::awaitable<bool> sensor_runtime::start() {
-  // Each step waits while the servers are not ready (a cluster forming, a
-  // leader election); stop() ends the wait (tick_ is not in use yet).
+  // One co_await per statement: g++ 12 miscompiles co_await in a && or ||.
+  const bool read = co_await read_config();
+  if (!read) co_return false;
+  const bool subscribed = co_await subscribe_commands();
+  if (!subscribed) co_return false;
+  const bool stored = co_await store_config();
+  if (!stored) {
+    commands_.unsubscribe();
+    co_return false;
+  }
+  co_return true;
+}
+
+// Each step waits while the servers are not ready (a cluster forming, a
+// leader election); stop() ends the wait (tick_ is not in use yet).
+asio::awaitable<bool> sensor_runtime::read_config() {
   apps::start_retry retry(ctx_.settings.start_timeout, log_, detail_level(), stopping_, tick_);
-  // Everything that can fail is checked before the stored config is written,
-  // so that a sensor that cannot run leaves the bucket as it found it.
   // The stored config survives restarts; a --interval flag overrides it.
   const auto key = iot::wire_names::config_key(options_.sensor_id);
   const auto& bucket = ctx_.settings.names.config_bucket;
@@ -92,21 +104,23 @@ asio::awaitable<bool> sensor_runtime::start() {
                retry.gave_up_note());
     co_return false;
   }
-  auto& config = state_.config;
-  if (!gec) {
-    iot::sensor_config stored;
-    if (auto reason = iot::decode_sensor_config(entry.value, stored); reason.empty()) {
-      config = stored;
-    } else if (options_.replace_config) {
-      log_.warn("config " + key + " in bucket " + bucket + " does not decode (" + reason +
-                "); replacing it (--replace-config)");
-    } else {
-      log_.error("config " + key + " in bucket " + bucket + " does not decode: " + reason +
-                 "; left as it is (--replace-config overwrites it)");
-      co_return false;
-    }
+  if (gec) co_return true;  // none stored yet
+  iot::sensor_config stored;
+  if (auto reason = iot::decode_sensor_config(entry.value, stored); reason.empty()) {
+    state_.config = stored;
+  } else if (options_.replace_config) {
+    log_.warn("config " + key + " in bucket " + bucket + " does not decode (" + reason +
+              "); replacing it (--replace-config)");
+  } else {
+    log_.error("config " + key + " in bucket " + bucket + " does not decode: " + reason +
+               "; left as it is (--replace-config overwrites it)");
+    co_return false;
   }
+  co_return true;
+}
 
+asio::awaitable<bool> sensor_runtime::subscribe_commands() {
+  apps::start_retry retry(ctx_.settings.start_timeout, log_, detail_level(), stopping_, tick_);
   const auto& names = ctx_.settings.names;
   const auto cc = apps::command_consumer_config(ctx_.settings, options_.sensor_id);
   auto [sec, commands] =
@@ -130,7 +144,14 @@ asio::awaitable<bool> sensor_runtime::start() {
                retry.gave_up_note());
     co_return false;
   }
+  commands_ = std::move(commands);
+  co_return true;
+}
 
+asio::awaitable<bool> sensor_runtime::store_config() {
+  apps::start_retry retry(ctx_.settings.start_timeout, log_, detail_level(), stopping_, tick_);
+  const auto key = iot::wire_names::config_key(options_.sensor_id);
+  auto& config = state_.config;
   config.schema = 1;
   config.sensor_id = options_.sensor_id;
   if (options_.interval) config.interval = *options_.interval;
@@ -138,16 +159,14 @@ asio::awaitable<bool> sensor_runtime::start() {
   const auto value = iot::encode(config);
   auto [pec, revision] = co_await retry.run(
       "config " + key, [&] { return ctx_.kv.async_put(key, value, as_tuple(use_awaitable)); });
-  if (stopping_ || pec) {
-    if (!stopping_)
-      log_.error("cannot store config " + key + ": " + pec.message() + retry.gave_up_note());
-    commands.unsubscribe();
+  if (stopping_) co_return false;
+  if (pec) {
+    log_.error("cannot store config " + key + ": " + pec.message() + retry.gave_up_note());
     co_return false;
   }
-  commands_ = std::move(commands);
   log_.at(detail_level(), "started: interval " + iot::format_duration(config.interval) +
                               ", measurements on " + measurements_subject_ + ", commands from " +
-                              names.commands_of(options_.sensor_id));
+                              ctx_.settings.names.commands_of(options_.sensor_id));
   co_return true;
 }
 

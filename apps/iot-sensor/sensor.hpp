@@ -70,8 +70,17 @@ class sensor_runtime {
   // Loads (or creates) the stored config and subscribes to the command
   // consumer, each step retried while the servers are not ready (up to
   // settings.start_timeout); false, with the reason logged, if that fails,
-  // and false without a word if stop() came first.
+  // and false without a word if stop() came first. Everything that can fail
+  // is checked before the config is written, so that a sensor that cannot
+  // run leaves the bucket as it found it.
   boost::asio::awaitable<bool> start();
+  // start()'s steps, each with the same contract, for a fleet that measures
+  // before its command consumers exist (commands wait in the work queue
+  // meanwhile): read_config() and store_config(), then measure_loop();
+  // subscribe_commands(), then command_loop().
+  boost::asio::awaitable<bool> read_config();
+  boost::asio::awaitable<bool> store_config();
+  boost::asio::awaitable<bool> subscribe_commands();
   // Run side by side after start(), both until stop(). (Two coroutines
   // spawned apart cost less memory than one awaiting both: a fleet has many.)
   boost::asio::awaitable<void> measure_loop();
@@ -90,6 +99,7 @@ class sensor_runtime {
   // Performs one action; returns whether it succeeded.
   boost::asio::awaitable<bool> perform(const iot::command_action& action,
                                        const iot::command_fsm& fsm, nats_asio::js_message& msg);
+  // A command's config change: retried a few times.
   boost::asio::awaitable<bool> store_config(const iot::sensor_config& config);
   void announce(const iot::command_result& result);
   // Where per-measurement and start lines go: info for one sensor, debug in a fleet.

@@ -314,6 +314,83 @@ TEST_CASE("a fleet whose member cannot start stops, names the member and exits 1
   CHECK(fleet.out().find("summary") == std::string::npos);
 }
 
+TEST_CASE(
+    "a fleet publishes from every member before its command consumers exist; one that cannot "
+    "be created still stops it with exit code 1") {
+  nats_server server;
+  temp_dir dir;
+  REQUIRE(run_sim(server, dir, {"provision"}).code == 0);
+  // A pull consumer where plant-3's push consumer belongs (as above).
+  {
+    asio::io_context ioc;
+    run_async(ioc, [&]() -> awaitable<void> {
+      auto conn = co_await connect_to(server);
+      nats_asio::jetstream js(conn);
+      nats_asio::consumer_config cc;
+      cc.durable_name = "cmd-plant-3";
+      cc.filter_subject = "sensor.commands.plant-3";
+      co_await js.async_ensure_consumer("SENSOR_STREAM", cc, use_awaitable);
+    }());
+  }
+  // --no-jitter: each member measures as soon as it is launched.
+  child_process fleet(
+      {sensor_bin(), "--sensorID", "plant", "--count", "5", "--no-jitter", "--interval", "200ms"},
+      dir.path(), {{"NATS_URL", server.url()}});
+  CHECK(fleet.wait(30s) == 1);
+  const auto err = fleet.err();
+  const auto publishing = err.find("fleet publishing: 5 sensors after");
+  const auto refused = err.find("plant-3: cannot consume commands from SENSOR_STREAM");
+  REQUIRE_MESSAGE(publishing != std::string::npos, err);
+  REQUIRE_MESSAGE(refused != std::string::npos, err);
+  CHECK(publishing < refused);
+  CHECK(err.find("fleet started") == std::string::npos);
+  // Each member measured before the consumers were created, and what it
+  // measured was stored before the fleet stopped.
+  const auto stored = stored_by_sensor(server);
+  for (int k = 1; k <= 5; ++k) {
+    INFO(member(k));
+    CHECK(stored.contains(member(k)));
+  }
+}
+
+TEST_CASE(
+    "a command sent while a member's command consumer does not exist is applied once the fleet "
+    "creates it") {
+  constexpr int count = 5;
+  nats_server server;
+  temp_dir dir;
+  {
+    running_fleet fleet(server, dir, count);
+    fleet.stop();
+  }
+  // plant-4 keeps its config but loses its consumer: the command waits in
+  // the work queue with no consumer at all.
+  {
+    asio::io_context ioc;
+    run_async(ioc, [&]() -> awaitable<void> {
+      auto conn = co_await connect_to(server);
+      nats_asio::jetstream js(conn);
+      co_await js.async_delete_consumer("SENSOR_STREAM", "cmd-plant-4", use_awaitable);
+      auto info = co_await js.async_stream_info("SENSOR_STREAM", use_awaitable);
+      CHECK(info.state.consumer_count == count - 1);
+    }());
+  }
+  auto queued = run_sim(
+      server, dir, {"edit_config", "--sensorID", "plant-4", "--interval", "2s", "--timeout", "1s"});
+  CHECK(queued.code == 5);
+
+  running_fleet again(server, dir, count, {"--log-level", "debug"});
+  CHECK_MESSAGE(again.process.wait_for("plant-4: interval 200ms -> 2s", 15s, true),
+                again.process.err());
+  again.stop();
+  counts total;
+  int sensors = 0;
+  const auto summaries = parse_summaries(again.process.out(), total, sensors);
+  CHECK(total.applied == 1);
+  CHECK(summaries.at("plant-4").applied == 1);
+  CHECK(stored_intervals(server, count).at("plant-4") == 2000);
+}
+
 TEST_CASE("a fleet sharing one small buffer through a hung server loses no measurement") {
   constexpr int count = 100;
   nats_server server;

@@ -36,6 +36,9 @@ struct bench_env {
   // Replaces the server with a new one (empty store, fresh process) and
   // updates url and server_pid; empty for a server given with --server.
   std::function<void()> fresh_server;
+  // Stops the server and starts it again on the same store; updates
+  // server_pid. Empty for a server given with --server.
+  std::function<void()> restart_server;
 };
 
 // The ~120-byte measurement-like JSON payload every throughput run sends.

@@ -10,6 +10,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "command_consumers.hpp"
 #include "iot/command.hpp"
 #include "iot/command_result.hpp"
 #include "iot/wire.hpp"
@@ -39,7 +40,7 @@ struct case_result {
   std::size_t rejected = 0;
 };
 
-// Waits until the sensors publish (so their command consumers exist), then
+// Waits until the sensors publish and their command consumers exist, then
 // sends `samples` commands, one at a time, each to a random ready sensor.
 awaitable<case_result> measure_round_trips(const bench_env& env, program_process& sensor,
                                            const std::vector<std::string>& ids, std::size_t samples,
@@ -64,6 +65,7 @@ awaitable<case_result> measure_round_trips(const bench_env& env, program_process
     for (const auto& id : ids)
       if (counter.has_seen(id)) ready.push_back(id);
   }  // no longer counting: the bench's own receiving is not part of the load
+  co_await wait_for_command_consumers(js, ids.size(), sensor, spawned + ready_limit);
   r.ready_sensors = ready.size();
   r.ready_seconds = std::chrono::duration<double>(clock::now() - spawned).count();
   if (ready.empty()) throw std::runtime_error("no sensor published within the ready limit");

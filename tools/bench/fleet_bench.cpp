@@ -1,6 +1,6 @@
 // Scenario "fleet": one iot-sensor process running N sensors. How long until
-// all of them publish, then what they cost (sensor process and server: RSS,
-// CPU) while publishing, and whether every sensor keeps its interval.
+// all of them publish and until all their command consumers exist, then what they cost (sensor
+// process and server: RSS, CPU) while publishing, and whether every sensor keeps its interval.
 #include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 #include <sstream>
 
+#include "command_consumers.hpp"
 #include "iot/wire.hpp"
 #include "measurement_counter.hpp"
 #include "nats_asio/jetstream.hpp"
@@ -56,10 +57,17 @@ awaitable<boost::json::object> fleet_run(const bench_env& env, std::size_t n,
   const std::string id = "fleet" + std::to_string(n);
   const auto server_spawn = sample_process(env.server_pid);
   const auto interval_text = std::to_string(p.interval.count()) + "ms";
-  const std::vector<std::string> args{
-      env.sensor_bin, "--sensorID",  id,         "--count", std::to_string(n),
-      "--interval",   interval_text, "--jitter", "--quiet", "--nats-url",
-      env.url};
+  const std::vector<std::string> args{env.sensor_bin,
+                                      "--sensorID",
+                                      id,
+                                      "--count",
+                                      std::to_string(n),
+                                      "--interval",
+                                      interval_text,
+                                      p.jitter ? "--jitter" : "--no-jitter",
+                                      "--quiet",
+                                      "--nats-url",
+                                      env.url};
   program_process sensor(args, env.scratch);
   const auto spawned = clock::now();
   const bool started_all = co_await counter.wait_until(
@@ -75,8 +83,19 @@ awaitable<boost::json::object> fleet_run(const bench_env& env, std::size_t n,
   env.progress("fleet " + std::to_string(n) + ": " + std::to_string(seen_at_startup) +
                " sensor(s) publishing after " + std::to_string(startup) + " s");
 
-  auto [iec, info] = co_await js.async_stream_info(names.commands_stream, as_tuple(use_awaitable));
-  const int consumers = iec ? -1 : info.state.consumer_count;
+  // The fleet creates its command consumers after it publishes: until the
+  // work-queue stream has all of them.
+  const int consumers =
+      co_await wait_for_command_consumers(js, n, sensor, spawned + p.startup_limit);
+  const bool consumers_all = consumers >= static_cast<int>(n);
+  if (auto code = sensor.exit_code())
+    throw std::runtime_error("iot-sensor --count " + std::to_string(n) + " exited with " +
+                             std::to_string(*code) + ": " + sensor.stderr_tail());
+  const double consumers_ready = seconds_since(spawned);
+  const auto server_ready = sample_process(env.server_pid);
+  const auto sensor_ready = sample_process(sensor.pid());
+  env.progress("fleet " + std::to_string(n) + ": " + std::to_string(consumers) +
+               " command consumer(s) after " + std::to_string(consumers_ready) + " s");
 
   // The measuring window.
   counter.start_window();
@@ -125,8 +144,17 @@ awaitable<boost::json::object> fleet_run(const bench_env& env, std::size_t n,
   o["sensors"] = n;
   o["interval_ms"] = p.interval.count();
   o["measure_s"] = rounded(wall, 2);
+  o["jitter"] = p.jitter;
   o["startup_s"] = rounded(startup, 3);
   o["started_all"] = started_all;
+  o["consumers_ready_s"] = rounded(consumers_ready, 3);
+  o["consumers_all"] = consumers_all;
+  if (sensor_ready) o["startup_sensor_hwm_bytes"] = sensor_ready->hwm_bytes;
+  if (server_ready) o["consumers_server_rss_bytes"] = server_ready->rss_bytes;
+  o["consumers_server_cpu_s"] =
+      server_spawn && server_ready
+          ? boost::json::value(rounded(server_ready->cpu_seconds - server_spawn->cpu_seconds, 3))
+          : boost::json::value(nullptr);
   o["sensors_seen_at_startup"] = seen_at_startup;
   // CPU during start-up: is the server busy creating consumers, or waiting?
   if (sensor_started) o["startup_sensor_cpu_s"] = rounded(sensor_started->cpu_seconds, 3);

@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
   bench::fleet_params fleet;
   bench::historian_params hist;
   bench::http_params http;
+  bench::consumer_params consumers;
   std::optional<int> http_seconds;
   std::optional<std::size_t> event_clients;
   std::string scenario = "all";
@@ -88,9 +89,24 @@ int main(int argc, char** argv) {
   std::optional<std::size_t> history_sensors, history_per_sensor, history_batch, history_fleet,
       query_rows;
 
-  app.add_option("--scenario", scenario, "publish, kv, command, fleet, historian, http or all")
-      ->check(CLI::IsMember({"publish", "kv", "command", "fleet", "historian", "http", "all"}))
+  app.add_option("--scenario", scenario,
+                 "publish, kv, command, fleet, historian, http or all; or consumers (not part "
+                 "of all: the cost of creating command consumers, in several ways)")
+      ->check(CLI::IsMember(
+          {"publish", "kv", "command", "fleet", "historian", "http", "all", "consumers"}))
       ->capture_default_str();
+  app.add_option("--consumer-counts", consumers.counts,
+                 "consumers: consumers created per run, one result each (default 1000,10000)")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber);
+  app.add_option("--consumer-variants", consumers.variants,
+                 "consumers: baseline, concurrency_16, concurrency_256, mem_storage, "
+                 "no_heartbeat, heartbeat_30s, flow_control, max_ack_pending_1000, "
+                 "create_subject (default all)")
+      ->delimiter(',');
+  app.add_option("--idle-seconds", consumers.idle_seconds,
+                 "consumers: how long the server's idle cost is measured (default 10)")
+      ->check(CLI::PositiveNumber);
   app.add_option("--server", server_url,
                  "use this server (nats://host:port) instead of starting one; it must have "
                  "JetStream, and server CPU/RSS are then not reported");
@@ -119,6 +135,9 @@ int main(int argc, char** argv) {
                  "fleet: sensor counts, one result each (default 1,10,100,1000,10000)")
       ->delimiter(',')
       ->check(apps::whole_number);
+  bool no_jitter = false;
+  app.add_flag("--no-jitter", no_jitter,
+               "fleet: run the fleets with --no-jitter (all members measure at once)");
   app.add_option("--measure-seconds", measure_seconds,
                  "fleet: length of the measuring window (default 20)");
   app.add_option("--sensor-bin", sensor_bin,
@@ -195,6 +214,7 @@ int main(int argc, char** argv) {
   if (commands) cmd.samples = cmd.load_samples = *commands;
   if (load_fleet) cmd.fleet_size = *load_fleet;
   if (fleet_sizes) fleet.sizes = *fleet_sizes;
+  fleet.jitter = !no_jitter;
   if (measure_seconds) fleet.measure_seconds = *measure_seconds;
   if (databases) hist.databases = *databases;
   if (history_sensors) hist.sensors = *history_sensors;
@@ -279,6 +299,11 @@ int main(int argc, char** argv) {
       env.server_pid = server->pid();
       env.progress("fresh nats-server " + std::to_string(env.server_pid) + " on " + env.url);
     };
+    env.restart_server = [&] {
+      server->stop();
+      server->start();
+      env.server_pid = server->pid();
+    };
   }
 
   int rc = 0;
@@ -308,5 +333,7 @@ int main(int argc, char** argv) {
   run("fleet", [&] { bench::run_fleet(env, fleet, emit); });
   run("historian", [&] { bench::run_historian(env, hist, emit); });
   run("http", [&] { bench::run_http(env, http, emit); });
+  if (scenario == "consumers")
+    run("consumers", [&] { bench::run_consumers(env, consumers, emit); });
   return rc;
 }

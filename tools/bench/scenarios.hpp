@@ -43,6 +43,13 @@ struct fleet_params {
   std::chrono::milliseconds interval{1000};
   double measure_seconds = 20;
   std::chrono::seconds startup_limit{300};
+  bool jitter = true;  // false: --no-jitter, every member measuring in the same millisecond
+};
+
+struct consumer_params {
+  std::vector<std::size_t> counts{1000, 10000};  // consumers per run, each variant
+  std::vector<std::string> variants;             // empty: all (consumer_bench.cpp)
+  double idle_seconds = 10;
 };
 
 struct historian_params {
@@ -74,6 +81,7 @@ void run_publish(bench_env& env, const publish_params& p, const emit_fn& emit);
 void run_kv(bench_env& env, const kv_params& p, const emit_fn& emit);
 void run_command(bench_env& env, const command_params& p, const emit_fn& emit);
 void run_fleet(bench_env& env, const fleet_params& p, const emit_fn& emit);
+void run_consumers(bench_env& env, const consumer_params& p, const emit_fn& emit);
 void run_historian(bench_env& env, const historian_params& p, const emit_fn& emit);
 void run_http(bench_env& env, const http_params& p, const emit_fn& emit);
 

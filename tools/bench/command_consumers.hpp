@@ -1,0 +1,37 @@
+// A fleet publishes before its command consumers exist (iot-sensor creates
+// them afterwards): commands sent earlier wait in the work queue. Scenarios
+// that time commands, or report when a fleet is ready for them, wait here.
+#pragma once
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <cstddef>
+
+#include "iot/wire.hpp"
+#include "nats_asio/jetstream.hpp"
+#include "program_process.hpp"
+#include "program_stop.hpp"
+
+namespace bench {
+
+// Polls the command stream until it has at least `n` consumers, `sensor` has
+// exited or `deadline` has passed; returns the count last seen (-1: unknown).
+inline boost::asio::awaitable<int> wait_for_command_consumers(
+    nats_asio::jetstream& js, std::size_t n, program_process& sensor,
+    std::chrono::steady_clock::time_point deadline) {
+  using namespace std::chrono_literals;
+  const iot::wire_names names;
+  for (;;) {
+    auto [ec, info] = co_await js.async_stream_info(
+        names.commands_stream, boost::asio::as_tuple(boost::asio::use_awaitable));
+    const int seen = ec ? -1 : static_cast<int>(info.state.consumer_count);
+    if (seen >= static_cast<int>(n) || sensor.exit_code() ||
+        std::chrono::steady_clock::now() > deadline)
+      co_return seen;
+    co_await sleep_for(100ms);
+  }
+}
+
+}  // namespace bench
