@@ -49,7 +49,7 @@ TEST_CASE("iot-bench --smoke reports every scenario with its figures") {
     CHECK_MESSAGE(!o.contains("error"), line);
     by_scenario[std::string(o.at("scenario").get_string())].push_back(o);
   }
-  for (const char* s : {"publish", "kv", "command", "fleet", "historian", "http"})
+  for (const char* s : {"publish", "kv", "command", "fleet", "historian", "http", "cli"})
     REQUIRE_MESSAGE(by_scenario.contains(s), "no " << s << " result in:\n" << r.out);
 
   CHECK(by_scenario["publish"].size() == 2);  // one subject, many subjects
@@ -121,4 +121,20 @@ TEST_CASE("iot-bench --smoke reports every scenario with its figures") {
     }
   }
   CHECK(http_cases == std::set<std::string>{"get_config", "put_config", "events"});
+
+  // Every command timed as a whole process, each beside the floors of the same run.
+  std::set<std::string> commands;
+  for (const auto& o : by_scenario["cli"]) {
+    const std::string c(o.at("command").as_string());
+    commands.insert(c);
+    CHECK(number(o, "runs") == 5);
+    require_positive(o, {"p50_ms", "p90_ms", "min_ms"});
+    if (!o.contains("floor")) {
+      require_positive(o, {"vs_true", "vs_help", "vs_nats_c_oneshot", "target_ms"});
+      CHECK(o.at("meets_target").is_bool());
+    }
+    if (c == "edit_config") require_positive(o, {"round_trip_p50_ms"});
+  }
+  CHECK(commands == std::set<std::string>{"true", "help", "nats_c_oneshot", "get_config", "list",
+                                          "edit_config", "history"});
 }

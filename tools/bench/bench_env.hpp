@@ -30,7 +30,9 @@ struct bench_env {
   std::string url;
   pid_t server_pid = -1;  // -1: a server given with --server, not measured
   std::string sensor_bin;
-  std::string server_bin;  // iot-server, for the historian scenario
+  std::string server_bin;   // iot-server, for the historian scenario
+  std::string sim_bin;      // iot-sim, for the cli scenario
+  std::string oneshot_bin;  // iot-bench-oneshot, the cli scenario's nats.c floor
   std::filesystem::path scratch;
   std::function<void(const std::string&)> progress;  // one line to stderr
   // Replaces the server with a new one (empty store, fresh process) and

@@ -44,6 +44,13 @@ std::string default_program_bin(const char* name, const char* env_name) {
   return env ? env : "";
 }
 
+// A tool built beside this one (build/tools/<name>).
+std::string beside_self(const char* name) {
+  std::error_code ec;
+  const auto self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? "" : (self.parent_path() / name).string();
+}
+
 bool is_executable(const std::string& path) {
   return !path.empty() && ::access(path.c_str(), X_OK) == 0 && !fs::is_directory(path);
 }
@@ -66,8 +73,8 @@ boost::asio::awaitable<void> check_reachable(const bench::bench_env& env) {
 int main(int argc, char** argv) {
   CLI::App app{
       "iot-bench: publish throughput, KV and command latency, fleet cost and the historian's "
-      "ingest, lag and queries, each against a real nats-server; one JSON object per result on "
-      "stdout"};
+      "ingest, lag and queries, iot-sim as a whole process, each against a real nats-server; one "
+      "JSON object per result on stdout"};
   bench::publish_params pub;
   bench::kv_params kv;
   bench::command_params cmd;
@@ -75,6 +82,8 @@ int main(int argc, char** argv) {
   bench::historian_params hist;
   bench::http_params http;
   bench::consumer_params consumers;
+  bench::cli_params cli;
+  std::optional<std::size_t> cli_runs;
   std::optional<int> http_seconds;
   std::optional<std::size_t> event_clients;
   std::string scenario = "all";
@@ -85,15 +94,17 @@ int main(int argc, char** argv) {
   std::optional<double> measure_seconds;
   std::string sensor_bin = default_program_bin("iot-sensor", "IOT_SENSOR_BIN");
   std::string server_bin = default_program_bin("iot-server", "IOT_SERVER_BIN");
+  std::string sim_bin = default_program_bin("iot-sim", "IOT_SIM_BIN");
+  std::string oneshot_bin = beside_self("iot-bench-oneshot");
   std::optional<std::vector<std::string>> databases;
   std::optional<std::size_t> history_sensors, history_per_sensor, history_batch, history_fleet,
       query_rows;
 
   app.add_option("--scenario", scenario,
-                 "publish, kv, command, fleet, historian, http or all; or consumers (not part "
-                 "of all: the cost of creating command consumers, in several ways)")
+                 "publish, kv, command, fleet, historian, http, cli or all; or consumers (not "
+                 "part of all: the cost of creating command consumers, in several ways)")
       ->check(CLI::IsMember(
-          {"publish", "kv", "command", "fleet", "historian", "http", "all", "consumers"}))
+          {"publish", "kv", "command", "fleet", "historian", "http", "cli", "all", "consumers"}))
       ->capture_default_str();
   app.add_option("--consumer-counts", consumers.counts,
                  "consumers: consumers created per run, one result each (default 1000,10000)")
@@ -148,6 +159,11 @@ int main(int argc, char** argv) {
                  "iot-server to run (default: the one built beside this program, else "
                  "$IOT_SERVER_BIN)")
       ->capture_default_str();
+  app.add_option("--sim-bin", sim_bin,
+                 "iot-sim to time (default: the one built beside this program, else $IOT_SIM_BIN)")
+      ->capture_default_str();
+  app.add_option("--cli-runs", cli_runs, "cli: timed runs of each command (default 20)")
+      ->check(CLI::PositiveNumber);
   app.add_option("--databases", databases, "historian: sqlite, postgresql or both (default both)")
       ->delimiter(',')
       ->check(CLI::IsMember({"sqlite", "postgresql"}));
@@ -204,6 +220,8 @@ int main(int argc, char** argv) {
     http.event_fleet = 20;
     http.event_settle_seconds = 2;
     http.event_seconds = 3;
+    cli.runs = 5;
+    cli.warmup = 1;
   }
   if (messages) pub.messages = *messages;
   if (subjects) pub.subjects = *subjects;
@@ -224,6 +242,7 @@ int main(int argc, char** argv) {
   if (query_rows) hist.query_rows = *query_rows;
   if (http_seconds) http.seconds = *http_seconds;
   if (event_clients) http.event_clients = *event_clients;
+  if (cli_runs) cli.runs = *cli_runs;
 
   if (pub.messages == 0) return usage("--messages must be at least 1");
   if (pub.window == 0) return usage("--window must be at least 1");
@@ -242,14 +261,28 @@ int main(int argc, char** argv) {
 
   const bool all = scenario == "all";
   const bool needs_sensor = all || scenario == "command" || scenario == "fleet" ||
-                            scenario == "http" || (scenario == "historian" && hist.fleet > 0);
+                            scenario == "http" || scenario == "cli" ||
+                            (scenario == "historian" && hist.fleet > 0);
   if (needs_sensor && !is_executable(sensor_bin))
     return usage(sensor_bin.empty() ? "no iot-sensor found: give --sensor-bin or IOT_SENSOR_BIN"
                                     : "--sensor-bin: " + sensor_bin + " is not an executable");
-  const bool needs_server = all || scenario == "historian" || scenario == "http";
+  // The cli scenario alone times `iot-sim history` only when there is an iot-server to answer it.
+  if (scenario == "cli" && !is_executable(server_bin)) {
+    std::cerr << "iot-bench: no iot-server (--server-bin): cli leaves out iot-sim history\n";
+    cli.history = false;
+  }
+  const bool needs_server =
+      all || scenario == "historian" || scenario == "http" || (scenario == "cli" && cli.history);
   if (needs_server && !is_executable(server_bin))
     return usage(server_bin.empty() ? "no iot-server found: give --server-bin or IOT_SERVER_BIN"
                                     : "--server-bin: " + server_bin + " is not an executable");
+  if (all || scenario == "cli") {
+    if (!is_executable(sim_bin))
+      return usage(sim_bin.empty() ? "no iot-sim found: give --sim-bin or IOT_SIM_BIN"
+                                   : "--sim-bin: " + sim_bin + " is not an executable");
+    if (!is_executable(oneshot_bin))
+      return usage("no iot-bench-oneshot beside iot-bench (" + oneshot_bin + ")");
+  }
 
   std::unique_ptr<bench::scratch_dir> scratch;
   std::unique_ptr<test_support::nats_server> server;
@@ -271,6 +304,8 @@ int main(int argc, char** argv) {
   bench::bench_env env{ioc};
   env.sensor_bin = sensor_bin;
   env.server_bin = server_bin;
+  env.sim_bin = sim_bin;
+  env.oneshot_bin = oneshot_bin;
   env.scratch = scratch->path();
   env.progress = [](const std::string& text) { std::cerr << "iot-bench: " << text << std::endl; };
   if (server_url) {
@@ -333,6 +368,10 @@ int main(int argc, char** argv) {
   run("fleet", [&] { bench::run_fleet(env, fleet, emit); });
   run("historian", [&] { bench::run_historian(env, hist, emit); });
   run("http", [&] { bench::run_http(env, http, emit); });
+  run("cli", [&] {
+    if (env.fresh_server) env.fresh_server();  // `list` sees this scenario's sensor only
+    bench::run_cli(env, cli, emit);
+  });
   if (scenario == "consumers")
     run("consumers", [&] { bench::run_consumers(env, consumers, emit); });
   return rc;

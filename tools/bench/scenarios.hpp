@@ -77,6 +77,12 @@ struct http_params {
   int event_seconds = 30;
 };
 
+struct cli_params {
+  std::size_t runs = 20;   // timed runs of each command, interleaved
+  std::size_t warmup = 2;  // untimed rounds first
+  bool history = true;     // also `iot-sim history`, with iot-server on SQLite
+};
+
 void run_publish(bench_env& env, const publish_params& p, const emit_fn& emit);
 void run_kv(bench_env& env, const kv_params& p, const emit_fn& emit);
 void run_command(bench_env& env, const command_params& p, const emit_fn& emit);
@@ -84,5 +90,6 @@ void run_fleet(bench_env& env, const fleet_params& p, const emit_fn& emit);
 void run_consumers(bench_env& env, const consumer_params& p, const emit_fn& emit);
 void run_historian(bench_env& env, const historian_params& p, const emit_fn& emit);
 void run_http(bench_env& env, const http_params& p, const emit_fn& emit);
+void run_cli(bench_env& env, const cli_params& p, const emit_fn& emit);
 
 }  // namespace bench
