@@ -535,6 +535,10 @@ TEST_CASE("REST API: events live and resumed with Last-Event-ID across a restart
   CHECK(one.out().find("command_result") == std::string::npos);  // v-2's, not v-1's
   CHECK(one.out().find("\"sensor_id\":\"v-2\"") == std::string::npos);
 
+  // Two measurements at least (the members' first ones are spread over the
+  // interval, so they need not have come yet), to check their ids follow.
+  REQUIRE(eventually([&] { return event_ids(all.out()).size() >= 2; }, 10s));
+
   // SIGTERM ends the streams cleanly (curl exits 0), with what they held.
   CHECK(api->stop() == 0);
   CHECK(all.wait(10s) == 0);
