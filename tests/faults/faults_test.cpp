@@ -12,6 +12,7 @@
 
 #include "child_process.hpp"
 #include "fault_scenario.hpp"
+#include "http_tools.hpp"
 #include "iot/wire.hpp"
 #include "nats_asio/jetstream.hpp"
 #include "nats_server.hpp"
@@ -130,11 +131,25 @@ TEST_CASE("cluster: kill -9 of the measurements stream's leader loses and repeat
 TEST_CASE("SIGTERM with thousands of publishes in flight: all acknowledged, exit 0") {
   nats_server server;
   temp_dir dir;
-  child_process sensor({std::getenv("IOT_SENSOR_BIN"), "--sensorID", "busy", "--interval", "1ms"},
+  child_process sensor({std::getenv("IOT_SENSOR_BIN"), "--sensorID", "busy", "--interval", "1ms",
+                        "--metrics-listen", "127.0.0.1:0"},
                        dir.path(), {{"NATS_URL", server.url()}});
   REQUIRE_MESSAGE(sensor.wait_for("started:", 30s, true), sensor.err());
+  const auto log = sensor.err();
+  const auto at = log.find("metrics on ") + 11;
+  const auto metrics_url = log.substr(at, log.find('\n', at) - at);
   ::kill(server.pid(), SIGSTOP);  // publishes pile up unacknowledged
-  std::this_thread::sleep_for(2s);
+  // Until a thousand wait in the sensor's buffer (its metrics say how many).
+  const std::regex depth(R"(\niot_sensor_buffer_measurements (\d+)\n)");
+  std::size_t waiting = 0;
+  for (const auto until = std::chrono::steady_clock::now() + 30s;
+       waiting < 1000 && std::chrono::steady_clock::now() < until;) {
+    const auto r = test_support::curl(dir, {metrics_url});
+    if (std::smatch m; r.status == 200 && std::regex_search(r.body, m, depth))
+      waiting = std::stoul(m[1]);
+    if (waiting < 1000) std::this_thread::sleep_for(50ms);  // 1 ms a measurement
+  }
+  REQUIRE(waiting >= 1000);
   sensor.signal(SIGTERM);
   std::this_thread::sleep_for(500ms);
   ::kill(server.pid(), SIGCONT);
