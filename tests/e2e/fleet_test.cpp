@@ -288,23 +288,29 @@ TEST_CASE(
   CHECK(intervals.at("plant-9") == 200);
 }
 
+namespace {
+
+// A pull consumer where plant-3's push consumer belongs: it cannot be
+// changed into the one plant-3 needs, so plant-3 cannot start.
+void occupy_plant_3_consumer(const nats_server& server) {
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect_to(server);
+    nats_asio::jetstream js(conn);
+    nats_asio::consumer_config cc;
+    cc.durable_name = "cmd-plant-3";
+    cc.filter_subject = "sensor.commands.plant-3";
+    co_await js.async_ensure_consumer("SENSOR_STREAM", cc, use_awaitable);
+  }());
+}
+
+}  // namespace
+
 TEST_CASE("a fleet whose member cannot start stops, names the member and exits 1") {
   nats_server server;
   temp_dir dir;
   REQUIRE(run_sim(server, dir, {"provision"}).code == 0);
-  // A pull consumer where plant-3's push consumer belongs: it cannot be
-  // changed into the one plant-3 needs.
-  {
-    asio::io_context ioc;
-    run_async(ioc, [&]() -> awaitable<void> {
-      auto conn = co_await connect_to(server);
-      nats_asio::jetstream js(conn);
-      nats_asio::consumer_config cc;
-      cc.durable_name = "cmd-plant-3";
-      cc.filter_subject = "sensor.commands.plant-3";
-      co_await js.async_ensure_consumer("SENSOR_STREAM", cc, use_awaitable);
-    }());
-  }
+  occupy_plant_3_consumer(server);
   child_process fleet(running_fleet::command(5, {"--interval", "200ms"}), dir.path(),
                       {{"NATS_URL", server.url()}});
   CHECK(fleet.wait(30s) == 1);
@@ -320,18 +326,7 @@ TEST_CASE(
   nats_server server;
   temp_dir dir;
   REQUIRE(run_sim(server, dir, {"provision"}).code == 0);
-  // A pull consumer where plant-3's push consumer belongs (as above).
-  {
-    asio::io_context ioc;
-    run_async(ioc, [&]() -> awaitable<void> {
-      auto conn = co_await connect_to(server);
-      nats_asio::jetstream js(conn);
-      nats_asio::consumer_config cc;
-      cc.durable_name = "cmd-plant-3";
-      cc.filter_subject = "sensor.commands.plant-3";
-      co_await js.async_ensure_consumer("SENSOR_STREAM", cc, use_awaitable);
-    }());
-  }
+  occupy_plant_3_consumer(server);
   // --no-jitter: each member measures as soon as it is launched.
   child_process fleet(
       {sensor_bin(), "--sensorID", "plant", "--count", "5", "--no-jitter", "--interval", "200ms"},

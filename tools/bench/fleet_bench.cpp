@@ -46,6 +46,13 @@ boost::json::value maybe(const std::optional<double>& v, int digits = 3) {
   return rounded(*v, digits);
 }
 
+// The fleet ended before the moment being waited for: no figure can follow.
+void throw_if_exited(program_process& sensor, std::size_t n) {
+  if (auto code = sensor.exit_code())
+    throw std::runtime_error("iot-sensor --count " + std::to_string(n) + " exited with " +
+                             std::to_string(*code) + ": " + sensor.stderr_tail());
+}
+
 awaitable<boost::json::object> fleet_run(const bench_env& env, std::size_t n,
                                          const fleet_params& p) {
   const iot::wire_names names;
@@ -73,9 +80,7 @@ awaitable<boost::json::object> fleet_run(const bench_env& env, std::size_t n,
   const bool started_all = co_await counter.wait_until(
       [&] { return counter.sensors_seen() >= n || sensor.exit_code().has_value(); },
       spawned + p.startup_limit);
-  if (auto code = sensor.exit_code())
-    throw std::runtime_error("iot-sensor --count " + std::to_string(n) + " exited with " +
-                             std::to_string(*code) + ": " + sensor.stderr_tail());
+  throw_if_exited(sensor, n);
   const double startup = seconds_since(spawned);
   const auto server_started = sample_process(env.server_pid);
   const auto sensor_started = sample_process(sensor.pid());
@@ -88,9 +93,7 @@ awaitable<boost::json::object> fleet_run(const bench_env& env, std::size_t n,
   const int consumers =
       co_await wait_for_command_consumers(js, n, sensor, spawned + p.startup_limit);
   const bool consumers_all = consumers >= static_cast<int>(n);
-  if (auto code = sensor.exit_code())
-    throw std::runtime_error("iot-sensor --count " + std::to_string(n) + " exited with " +
-                             std::to_string(*code) + ": " + sensor.stderr_tail());
+  throw_if_exited(sensor, n);
   const double consumers_ready = seconds_since(spawned);
   const auto server_ready = sample_process(env.server_pid);
   const auto sensor_ready = sample_process(sensor.pid());
