@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds, starts a local nats-server
 # (JetStream, loopback only, data in .data/ of this repository), runs the
-# sensor "sensor-1", a fleet of 20 (fleet-1 ... fleet-20) and iot-server
+# sensor "sensor-1", a fleet of 20 (fleet.1 ... fleet.20) and iot-server
 # (its history in .data/iot.db, SQLite; the dashboard at /), shows the
 # history kept so far, then sensor-1's measurements live until Ctrl+C.
 #   tools/demo.sh [extra iot-sensor flags for sensor-1...]
@@ -68,7 +68,7 @@ for _ in $(seq 150); do
 done
 build/apps/iot-server --db sqlite:.data/iot.db --http-listen "127.0.0.1:$http_port" --quiet &
 historian_pid=$!
-echo "demo: nats-server on $NATS_URL (data in .data/), sensor-1, fleet-1 ... fleet-20 and iot-server running."
+echo "demo: nats-server on $NATS_URL (data in .data/), sensor-1, fleet.1 ... fleet.20 and iot-server running."
 echo "demo: the dashboard: http://127.0.0.1:$http_port/"
 echo "demo: iot-server keeps every measurement in .data/iot.db; waiting for the first ones..."
 for _ in $(seq 100); do

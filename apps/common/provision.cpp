@@ -3,6 +3,8 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "iot/sensor_id.hpp"
+
 namespace apps {
 
 using boost::asio::as_tuple;
@@ -121,10 +123,13 @@ nats_asio::consumer_config command_consumer_config(const app_settings& s,
   const auto& names = s.names;
   nats_asio::consumer_config cc;
   cc.durable_name = iot::wire_names::command_consumer(sensor_id);
-  cc.filter_subject = names.commands_of(sensor_id);
+  cc.filter_subject = names.command_filter(sensor_id);
   cc.deliver_subject = iot::wire_names::command_deliver_subject(sensor_id);
   cc.ack_wait = s.command_ack_wait;
-  cc.max_ack_pending = 1;  // commands apply one at a time, in order
+  // A sensor applies its commands one at a time, in order. A fleet's
+  // process does so for each member and keeps other members' commands
+  // moving meanwhile (fleet_commands.hpp).
+  cc.max_ack_pending = iot::fleet_of(sensor_id).empty() ? 1 : fleet_commands_in_flight;
   cc.idle_heartbeat = 5s;
   return cc;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,11 +49,14 @@ boost::asio::awaitable<std::optional<provisioned>> connect_and_provision(
     const logger& log, const bool& stopping, boost::asio::steady_timer& pause);
 
 // The durable push consumer through which sensor `sensor_id` receives its
-// commands. The admin creates it ahead of time (a sensor may not create
-// consumers under per-sensor permissions), and the sensor asks for exactly
-// this configuration, so that it finds the consumer as it wants it.
+// commands (a fleet member: the one its fleet shares, iot/wire.hpp). The admin creates it ahead of
+// time (a sensor may not create consumers under per-sensor permissions), and the sensor asks for
+// exactly this configuration, so that it finds the consumer as it wants it.
 nats_asio::consumer_config command_consumer_config(const app_settings& s,
                                                    std::string_view sensor_id);
+// The max_ack_pending of a fleet's consumer: the commands in a fleet's
+// process at once, for all its members.
+inline constexpr std::size_t fleet_commands_in_flight = 1024;
 
 // Whether some subject matches both subjects (NATS wildcards `*` and `>`
 // allowed; an empty filter matches every subject).

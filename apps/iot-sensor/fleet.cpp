@@ -11,6 +11,7 @@
 
 #include "../common/metric_families.hpp"
 #include "../common/provision.hpp"
+#include "../common/start_retry.hpp"
 #include "http/listen_address.hpp"
 #include "iot/duration.hpp"
 #include "sensor_metrics.hpp"
@@ -48,7 +49,7 @@ std::vector<std::string> member_ids(const std::string& sensor_id, std::size_t co
   if (count == 0) return {sensor_id};
   std::vector<std::string> ids;
   ids.reserve(count);
-  for (std::size_t i = 1; i <= count; ++i) ids.push_back(sensor_id + "-" + std::to_string(i));
+  for (std::size_t i = 1; i <= count; ++i) ids.push_back(sensor_id + "." + std::to_string(i));
   return ids;
 }
 
@@ -71,6 +72,7 @@ void fleet_runtime::halt() {
   stopping_ = true;
   provision_pause_.cancel();
   for (auto& s : sensors_) s->stop();
+  if (commands_) commands_->stop();
   if (publisher_) publisher_->stop_waiting();
   changed();
 }
@@ -132,9 +134,8 @@ asio::awaitable<void> fleet_runtime::for_each_sensor(
 }
 
 // One sensor checks everything before it writes its config (sensor.hpp). A
-// fleet measures as soon as each member's config is stored and creates the
-// command consumers afterwards: creating 10 000 takes the server tens of
-// seconds, and commands wait in the work queue until their consumer exists.
+// fleet measures as soon as each member's config is stored and subscribes to
+// its command consumer afterwards: commands wait in the work queue until then.
 asio::awaitable<void> fleet_runtime::start_sensors() {
   using ms = std::chrono::milliseconds;
   const auto began = std::chrono::steady_clock::now();
@@ -143,12 +144,11 @@ asio::awaitable<void> fleet_runtime::start_sensors() {
         std::chrono::duration_cast<ms>(std::chrono::steady_clock::now() - began).count());
   };
   auto measure = [this](sensor_runtime& s) { launch(s, s.measure_loop()); };
-  auto take_commands = [this](sensor_runtime& s) { launch(s, s.command_loop()); };
   if (options_.count == 0) {
     co_await for_each_sensor([](sensor_runtime& s) { return s.start(); },
                              [&](sensor_runtime& s) {
                                measure(s);
-                               take_commands(s);
+                               launch(s, s.command_loop());
                              });
     co_return;
   }
@@ -162,13 +162,27 @@ asio::awaitable<void> fleet_runtime::start_sensors() {
   if (start_failed_ || stopping_) co_return;
   const auto publishing = since_began();
   const auto n = std::to_string(sensors_.size());
+  const auto consumer = iot::wire_names::command_consumer(sensors_.front()->id());
   log_.info("fleet publishing: " + n + " sensors after " + publishing +
-            " ms; creating their command consumers");
-  co_await for_each_sensor([](sensor_runtime& s) { return s.subscribe_commands(); }, take_commands);
-  if (start_failed_ || stopping_) co_return;
+            " ms; subscribing to their command consumer " + consumer);
+  commands_.emplace(*context_, options_.sensor_id, sensors_, log_);
+  apps::start_retry retry(options_.settings.start_timeout, log_, apps::log_level::info, stopping_,
+                          provision_pause_);
+  const bool subscribed = co_await commands_->subscribe(retry, stopping_);
+  if (!subscribed) {
+    if (!stopping_) start_failed_ = true;
+    co_return;
+  }
+  ++running_;
+  asio::co_spawn(executor_, commands_->run(), [this](std::exception_ptr e) {
+    log_escape(log_, "taking commands")(e);
+    --running_;
+    changed();
+  });
   log_.info("fleet started: " + n + " sensors, all publishing after " + publishing +
-            " ms, all command consumers ready after " + since_began() + " ms, measurements on " +
-            options_.settings.names.measurements_of(options_.sensor_id + "-<n>"));
+            " ms, all command consumers ready after " + since_began() + " ms (" + consumer +
+            "), measurements on " +
+            options_.settings.names.measurements_of(options_.sensor_id + ".<n>"));
 }
 
 asio::awaitable<int> fleet_runtime::run() {
@@ -192,6 +206,7 @@ asio::awaitable<int> fleet_runtime::run() {
 
   const auto ids = member_ids(options_.sensor_id, options_.count);
   std::mt19937 seeds(std::random_device{}());
+  const auto phase_origin = std::chrono::steady_clock::now();
   sensors_.reserve(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) {
     sensor_options so;
@@ -199,6 +214,7 @@ asio::awaitable<int> fleet_runtime::run() {
     so.interval = options_.interval;
     so.history = options_.history;
     so.phase = options_.jitter ? static_cast<double>(i) / static_cast<double>(ids.size()) : 0;
+    so.phase_origin = phase_origin;
     so.log_each_measurement = options_.count == 0;
     so.exit_before_ack = options_.exit_before_ack;
     so.replace_config = options_.replace_config;
@@ -218,6 +234,7 @@ asio::awaitable<int> fleet_runtime::run() {
 
   co_await publisher_->finish(options_.shutdown_grace);
   for (auto& s : sensors_) s->unsubscribe();
+  if (commands_) commands_->unsubscribe();
   // A drain needs the server; without one (reconnecting), close, which also
   // ends follow_connection.
   auto [dec] = co_await conn_.async_drain(2s, as_tuple(use_awaitable));

@@ -3,8 +3,8 @@
 //
 // The fleet owns what its sensors share: the connection, the provisioning of
 // streams and bucket (done once), and one measurement publisher whose buffer
-// is a single budget for the whole process. Each sensor keeps its own
-// interval, command consumer, config key and history. Runs on one executor;
+// is a single budget for the whole process, and a fleet's command consumer.
+// Each sensor keeps its own interval, commands, config key and history. Runs on one executor;
 // stop() may be called from a signal handler running on that executor.
 #pragma once
 
@@ -23,6 +23,7 @@
 #include "../common/app_settings.hpp"
 #include "../common/logger.hpp"
 #include "../common/nats_health.hpp"
+#include "fleet_commands.hpp"
 #include "http/server.hpp"
 #include "measurement_publisher.hpp"
 #include "nats_asio/connection.hpp"
@@ -35,7 +36,8 @@ namespace sensor {
 
 struct fleet_options {
   std::string sensor_id;  // the sensor, or the fleet's base name
-  // 0: one sensor named `sensor_id`. N: sensors <sensor_id>-1 ... -N.
+  // 0: one sensor named `sensor_id`. N: sensors <sensor_id>.1 ... .N, which
+  // share one command consumer (fleet_commands.hpp).
   std::size_t count = 0;
   // Spread the sensors' first measurements evenly over their interval (else
   // all measure in the same millisecond, a burst that costs memory).
@@ -96,6 +98,7 @@ class fleet_runtime {
   std::optional<sensor_context> context_;
   // Declared after the publisher and context they refer to, so destroyed first.
   std::vector<std::unique_ptr<sensor_runtime>> sensors_;
+  std::optional<fleet_commands> commands_;      // a fleet's (one sensor has its own)
   nats_asio::detail::async_condition changed_;  // wakes wait_until()
   boost::asio::steady_timer provision_pause_;   // between provisioning attempts; halt() ends it
   std::size_t running_ = 0;  // sensor loops still running (two per started sensor)

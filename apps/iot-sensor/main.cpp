@@ -23,8 +23,8 @@ int main(int argc, char** argv) {
   apps::common_flags flags;
   app.add_option("--sensorID", sensor_id, "sensor id: 1-64 of A-Z a-z 0-9 _ -")->required();
   app.add_option("--count", count,
-                 "run a fleet of N sensors <sensorID>-1 ... <sensorID>-N in this process, over one "
-                 "connection")
+                 "run a fleet of N sensors <sensorID>.1 ... <sensorID>.N in this process, over one "
+                 "connection and one command consumer")
       ->check(apps::whole_number);
   auto* jitter_flag =
       app.add_flag("--jitter", jitter,
@@ -64,10 +64,14 @@ int main(int argc, char** argv) {
     return 2;
   };
   if (auto e = iot::sensor_id_error(sensor_id); !e.empty()) return usage(e);
+  if (!iot::fleet_of(sensor_id).empty())
+    return usage("--sensorID " + sensor_id +
+                 " names a fleet member: start the fleet with --sensorID " +
+                 std::string(iot::fleet_of(sensor_id)) + " --count N");
   if (count && *count == 0) return usage("--count must be at least 1");
   if (count) {
     // The longest member id must be a valid id too.
-    if (auto e = iot::sensor_id_error(sensor_id + "-" + std::to_string(*count)); !e.empty())
+    if (auto e = iot::sensor_id_error(sensor_id + "." + std::to_string(*count)); !e.empty())
       return usage("--count " + std::to_string(*count) + " with --sensorID " + sensor_id + ": " +
                    e);
   }

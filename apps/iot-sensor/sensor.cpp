@@ -10,6 +10,7 @@
 #include "../common/read_back.hpp"
 #include "../common/start_retry.hpp"
 #include "iot/duration.hpp"
+#include "iot/sensor_id.hpp"
 
 namespace sensor {
 
@@ -35,6 +36,9 @@ std::string describe(const iot::measurement& m) {
   if (m.revision > 1) text += " revision=" + std::to_string(m.revision);
   return text;
 }
+
+// How long a fleet member waits before it tries a command again (apply_in_order).
+constexpr std::chrono::milliseconds retry_pause{1000};
 
 asio::awaitable<void> pause(std::chrono::milliseconds d) {
   asio::steady_timer t(co_await asio::this_coro::executor, d);
@@ -119,32 +123,40 @@ asio::awaitable<bool> sensor_runtime::read_config() {
   co_return true;
 }
 
-asio::awaitable<bool> sensor_runtime::subscribe_commands() {
-  apps::start_retry retry(ctx_.settings.start_timeout, log_, detail_level(), stopping_, tick_);
-  const auto& names = ctx_.settings.names;
-  const auto cc = apps::command_consumer_config(ctx_.settings, options_.sensor_id);
+asio::awaitable<std::optional<nats_asio::js_subscription>> subscribe_to_commands(
+    sensor_context& ctx, const std::string& sensor_id, std::size_t capacity,
+    apps::start_retry& retry, const apps::logger& log, const bool& stopping) {
+  const auto& names = ctx.settings.names;
+  const auto cc = apps::command_consumer_config(ctx.settings, sensor_id);
   auto [sec, commands] =
       co_await retry.run("consumer " + cc.durable_name + " on " + names.commands_stream, [&] {
-        return ctx_.js.async_subscribe(names.commands_stream, cc, 16, as_tuple(use_awaitable));
+        return ctx.js.async_subscribe(names.commands_stream, cc, capacity, as_tuple(use_awaitable));
       });
-  if (stopping_) {
+  if (stopping) {
     commands.unsubscribe();
-    co_return false;
+    co_return std::nullopt;
   }
   if (sec == nats_asio::errc::permission_denied) {
-    log_.error("cannot consume commands from " + names.commands_stream + ": consumer " +
-               cc.durable_name + " is missing or differs, or " + cc.deliver_subject +
-               " is not this identity's, and it may not fix that (" + sec.message() +
-               "); provision it with an admin identity: iot-sim provision --sensorID " +
-               options_.sensor_id);
-    co_return false;
+    log.error("cannot consume commands from " + names.commands_stream + ": consumer " +
+              cc.durable_name + " is missing or differs, or " + cc.deliver_subject +
+              " is not this identity's, and it may not fix that (" + sec.message() +
+              "); provision it with an admin identity: iot-sim provision --sensorID " + sensor_id);
+    co_return std::nullopt;
   }
   if (sec) {
-    log_.error("cannot consume commands from " + names.commands_stream + ": " + sec.message() +
-               retry.gave_up_note());
-    co_return false;
+    log.error("cannot consume commands from " + names.commands_stream + ": " + sec.message() +
+              retry.gave_up_note());
+    co_return std::nullopt;
   }
-  commands_ = std::move(commands);
+  co_return std::move(commands);
+}
+
+asio::awaitable<bool> sensor_runtime::subscribe_commands() {
+  apps::start_retry retry(ctx_.settings.start_timeout, log_, detail_level(), stopping_, tick_);
+  auto commands =
+      co_await subscribe_to_commands(ctx_, options_.sensor_id, 16, retry, log_, stopping_);
+  if (!commands) co_return false;
+  commands_ = std::move(*commands);
   co_return true;
 }
 
@@ -189,8 +201,8 @@ asio::awaitable<bool> sensor_runtime::store_config(const iot::sensor_config& con
 
 asio::awaitable<void> sensor_runtime::measure_loop() {
   if (options_.phase > 0) {
-    tick_.expires_after(std::chrono::duration_cast<std::chrono::milliseconds>(
-        state_.config.interval * options_.phase));
+    tick_.expires_at(options_.phase_origin + std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 state_.config.interval * options_.phase));
     co_await tick_.async_wait(as_tuple(use_awaitable));
   }
   while (!stopping_) {
@@ -226,11 +238,24 @@ asio::awaitable<void> sensor_runtime::command_loop() {
       if (!stopping_) log_.error("command consumer ended: " + ec.message());
       co_return;
     }
-    co_await handle(std::move(msg));
+    co_await handle(msg);
   }
 }
 
-asio::awaitable<void> sensor_runtime::handle(nats_asio::js_message msg) {
+asio::awaitable<void> sensor_runtime::apply_in_order(nats_asio::js_message msg) {
+  for (;;) {
+    const auto outcome = co_await handle(msg);
+    if (outcome != iot::command_outcome::retry_later &&
+        outcome != iot::command_outcome::left_for_redelivery)
+      co_return;
+    if (stopping_) co_return;                                 // redelivered after ack_wait
+    co_await msg.async_in_progress(as_tuple(use_awaitable));  // still ours: not redelivered
+    co_await pause(retry_pause);
+    if (stopping_) co_return;
+  }
+}
+
+asio::awaitable<iot::command_outcome> sensor_runtime::handle(nats_asio::js_message& msg) {
   const auto& meta = msg.metadata();
   iot::received_command received;
   received.subject = msg.subject();
@@ -257,6 +282,7 @@ asio::awaitable<void> sensor_runtime::handle(nats_asio::js_message msg) {
     default:
       break;
   }
+  co_return fsm.outcome();
 }
 
 asio::awaitable<bool> sensor_runtime::perform(const iot::command_action& action,
@@ -306,6 +332,7 @@ asio::awaitable<bool> sensor_runtime::perform(const iot::command_action& action,
       co_await msg.async_ack(as_tuple(use_awaitable));
       co_return true;
     case kind::nak:
+      if (in_fleet()) co_return true;  // apply_in_order() tries again
       co_await msg.async_nak(action.redeliver_after, as_tuple(use_awaitable));
       co_return true;
     case kind::term:

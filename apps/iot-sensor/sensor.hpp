@@ -16,7 +16,9 @@
 
 #include "../common/app_settings.hpp"
 #include "../common/logger.hpp"
+#include "../common/start_retry.hpp"
 #include "iot/command_fsm.hpp"
+#include "iot/sensor_id.hpp"
 #include "measurement_publisher.hpp"
 #include "nats_asio/connection.hpp"
 #include "nats_asio/jetstream.hpp"
@@ -38,9 +40,12 @@ struct sensor_options {
   std::string sensor_id;
   std::optional<std::chrono::milliseconds> interval;  // else the stored config's, else 10 s
   std::size_t history = 10000;
-  // The first measurement waits this fraction of the interval (0 <= f < 1),
-  // so that a fleet's sensors do not all measure in the same millisecond.
+  // The first measurement comes this fraction of the interval (0 <= f < 1)
+  // after phase_origin (at once if that has passed), so that a fleet's
+  // sensors do not all measure in the same millisecond, however long the
+  // fleet takes to start them all.
   double phase = 0;
+  std::chrono::steady_clock::time_point phase_origin{};
   // Log every measurement at info (one sensor) rather than debug (a fleet).
   bool log_each_measurement = true;
   // Fault injection for tests: exit right after applying a command, before
@@ -62,6 +67,13 @@ struct sensor_summary {
 
   sensor_summary& operator+=(const sensor_summary& o);
 };
+
+// Subscribes to the command consumer of `sensor_id` (a fleet member's: its
+// fleet's), retried with `retry` while the servers are not ready; nullopt,
+// with the reason logged, if that fails, and without a word once `stopping`.
+boost::asio::awaitable<std::optional<nats_asio::js_subscription>> subscribe_to_commands(
+    sensor_context& ctx, const std::string& sensor_id, std::size_t capacity,
+    apps::start_retry& retry, const apps::logger& log, const bool& stopping);
 
 class sensor_runtime {
  public:
@@ -85,6 +97,12 @@ class sensor_runtime {
   // spawned apart cost less memory than one awaiting both: a fleet has many.)
   boost::asio::awaitable<void> measure_loop();
   boost::asio::awaitable<void> command_loop();
+  // A fleet member's way to take a command from its fleet's consumer
+  // (fleet_commands.hpp), instead of subscribe_commands() and
+  // command_loop(): the consumer keeps delivering other members' commands
+  // meanwhile, so a command that must be tried again is retried here, in
+  // order, rather than handed back for redelivery.
+  boost::asio::awaitable<void> apply_in_order(nats_asio::js_message msg);
   void stop();
   // Before stop(): a stopped sensor's consumer must not take more commands.
   void unsubscribe() { commands_.unsubscribe(); }
@@ -95,7 +113,8 @@ class sensor_runtime {
 
  private:
   // Runs the command's state machine (iot/command_fsm.hpp), performing its actions.
-  boost::asio::awaitable<void> handle(nats_asio::js_message msg);
+  boost::asio::awaitable<iot::command_outcome> handle(nats_asio::js_message& msg);
+  bool in_fleet() const { return !iot::fleet_of(options_.sensor_id).empty(); }
   // Performs one action; returns whether it succeeded.
   boost::asio::awaitable<bool> perform(const iot::command_action& action,
                                        const iot::command_fsm& fsm, nats_asio::js_message& msg);

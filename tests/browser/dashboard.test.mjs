@@ -72,13 +72,13 @@ test('a 20-sensor fleet appears with the right statuses', async () => {
   const { page } = await openPage(browser.context);
   await page.goto(`${server.base}/`);
   for (let i = 1; i <= 20; ++i) {
-    await page.locator(`.fleet-row[data-sensor-id="f-${i}"][data-status="online"]`).waitFor({ timeout: WAIT });
+    await page.locator(`.fleet-row[data-sensor-id="f.${i}"][data-status="online"]`).waitFor({ timeout: WAIT });
   }
   await page.locator('.fleet-row[data-sensor-id="gone"][data-status="offline"]').waitFor({ timeout: WAIT });
   await until(page, () => document.querySelector('.fleet-counts')?.dataset.online === '21');
   assert.match(await page.locator('.fleet-counts').textContent(), /22 sensors: 21 online, 1 offline, 0 unknown/);
   // Search by id narrows the rows.
-  await page.getByLabel('Search by id').fill('f-1');
+  await page.getByLabel('Search by id').fill('f.1');
   await until(page, () => document.querySelectorAll('.fleet-row[data-sensor-id]:not([hidden])').length === 11);
   await page.getByLabel('Search by id').fill('');
   await page.screenshot({ path: path.join(shots, 'fleet.png') });
@@ -238,7 +238,7 @@ test('with an API token, the page asks for it once and keeps it for the session'
     await page.locator('.fleet[data-loaded="true"]').waitFor({ timeout: WAIT });
     // The event stream too: it sends the token in a header.
     await page.locator('#connection[data-state="open"]').waitFor({ timeout: WAIT });
-    await page.locator('.fleet-row[data-sensor-id="f-1"]').waitFor({ timeout: WAIT });
+    await page.locator('.fleet-row[data-sensor-id="f.1"]').waitFor({ timeout: WAIT });
     // Kept for the session: another view asks nothing.
     await page.goto(`${guarded.base}/#/sensors/probe`);
     await page.locator('[data-testid="live-plot"]:not([data-points="0"])').waitFor({ timeout: WAIT });

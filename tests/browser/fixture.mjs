@@ -146,7 +146,7 @@ async function waitReady(server, timeoutMs = 30000) {
   }
 }
 
-// One sensor (`count` absent) or a fleet `id-1` … `id-N`.
+// One sensor (`count` absent) or a fleet `id.1` … `id.N`.
 export async function startSensors(natsUrl, id, { count, interval = '1s', dir, extra = [] } = {}) {
   const args = ['--sensorID', id, '--interval', interval, ...extra];
   if (count) args.push('--count', String(count));

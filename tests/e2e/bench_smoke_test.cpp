@@ -73,7 +73,7 @@ TEST_CASE("iot-bench --smoke reports every scenario with its figures") {
     require_positive(o,
                      {"sensors", "startup_s", "consumers_ready_s", "msgs_per_s", "sensor_rss_bytes",
                       "startup_sensor_hwm_bytes", "bytes_per_sensor", "server_rss_bytes"});
-    CHECK(o.at("consumers_all") == true);  // every member's command consumer was created
+    CHECK(o.at("consumers_all") == true);  // the fleet's command consumer was created
     CHECK(number(o, "sensor_exit_code") == 0);
   }
 

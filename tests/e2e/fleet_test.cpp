@@ -41,7 +41,7 @@ using test_support::temp_dir;
 
 namespace {
 
-std::string member(int k) { return "plant-" + std::to_string(k); }
+std::string member(int k) { return "plant." + std::to_string(k); }
 
 // `iot-sensor --sensorID plant --count N ...`, running until the fleet has started.
 struct running_fleet {
@@ -79,7 +79,7 @@ std::map<std::string, counts> parse_summaries(const std::string& out, counts& to
                   std::stoull(m[first + 3]), std::stoull(m[first + 4])};
   };
   std::map<std::string, counts> per_member;
-  const std::regex member_line("^summary ([A-Za-z0-9_-]+): " + numbers);
+  const std::regex member_line("^summary ([A-Za-z0-9_.-]+): " + numbers);
   const std::regex total_line("^summary: sensors (\\d+), " + numbers);
   std::istringstream in(out);
   sensors = -1;
@@ -142,16 +142,17 @@ TEST_CASE(
   temp_dir dir;
   running_fleet fleet(server, dir, count, {"--interval", "200ms", "--history", "100"});
 
-  // One consumer per member, each filtered on the member's own subject.
+  // One consumer for the whole fleet, filtered on its members' subjects.
   {
     asio::io_context ioc;
     run_async(ioc, [&]() -> awaitable<void> {
       auto conn = co_await connect_to(server);
       nats_asio::jetstream js(conn);
       auto info = co_await js.async_stream_info("SENSOR_STREAM", use_awaitable);
-      CHECK(info.state.consumer_count == count);
-      auto c = co_await js.async_consumer_info("SENSOR_STREAM", "cmd-plant-77", use_awaitable);
-      CHECK(c.config.filter_subject == "sensor.commands.plant-77");
+      CHECK(info.state.consumer_count == 1);
+      auto c = co_await js.async_consumer_info("SENSOR_STREAM", "fleet-plant", use_awaitable);
+      CHECK(c.config.filter_subject == "sensor.commands.plant.*");
+      CHECK(c.config.deliver_subject == "_INBOX.plant.commands");
     }());
   }
   for (const auto& [id, interval] : stored_intervals(server, count)) {
@@ -160,14 +161,14 @@ TEST_CASE(
   }
 
   auto applied =
-      run_sim(server, dir, {"edit_config", "--sensorID", "plant-37", "--interval", "1s"});
+      run_sim(server, dir, {"edit_config", "--sensorID", "plant.37", "--interval", "1s"});
   CHECK_MESSAGE(applied.code == 0, applied.out << applied.err);
-  CHECK(applied.out.find("applied by plant-37") != std::string::npos);
+  CHECK(applied.out.find("applied by plant.37") != std::string::npos);
 
-  // plant-37 now measures once a second (checked in the stream below), and
+  // plant.37 now measures once a second (checked in the stream below), and
   // still in sequence.
   auto slow =
-      run_sim(server, dir, {"subscribe", "--sensorID", "plant-37", "--count", "3", "--json"});
+      run_sim(server, dir, {"subscribe", "--sensorID", "plant.37", "--count", "3", "--json"});
   REQUIRE(slow.code == 0);
   std::vector<std::string> lines;
   std::istringstream in(slow.out);
@@ -176,18 +177,18 @@ TEST_CASE(
   CHECK(json_u64(lines[1], "seq") == json_u64(lines[0], "seq") + 1);
   CHECK(json_u64(lines[2], "seq") == json_u64(lines[1], "seq") + 1);
 
-  // A fresh measurement of plant-5, well inside its history (100 here).
+  // A fresh measurement of plant.5, well inside its history (100 here).
   auto pick =
-      run_sim(server, dir, {"subscribe", "--sensorID", "plant-5", "--count", "1", "--json"});
+      run_sim(server, dir, {"subscribe", "--sensorID", "plant.5", "--count", "1", "--json"});
   REQUIRE(pick.code == 0);
   const auto lecture = json_u64(pick.out, "lecture_id");
   auto corrected = run_sim(server, dir,
-                           {"edit_measurement", "--sensorID", "plant-5", "--id",
+                           {"edit_measurement", "--sensorID", "plant.5", "--id",
                             std::to_string(lecture), "--value", "42.5"});
   CHECK_MESSAGE(corrected.code == 0, corrected.out << corrected.err);
-  // Another member does not know plant-5's measurement.
+  // Another member does not know plant.5's measurement.
   auto foreign = run_sim(server, dir,
-                         {"edit_measurement", "--sensorID", "plant-6", "--id",
+                         {"edit_measurement", "--sensorID", "plant.6", "--id",
                           std::to_string(lecture), "--value", "1"});
   CHECK(foreign.code == 4);
 
@@ -207,17 +208,17 @@ TEST_CASE(
   CHECK(total.acknowledged == total.published);
   CHECK(total.unacknowledged == 0);
   CHECK(sum.applied == 2);
-  CHECK(summaries.at("plant-37").applied == 1);
-  CHECK(summaries.at("plant-5").applied == 1);
-  CHECK(summaries.at("plant-5").corrected == 1);
+  CHECK(summaries.at("plant.37").applied == 1);
+  CHECK(summaries.at("plant.5").applied == 1);
+  CHECK(summaries.at("plant.5").corrected == 1);
 
   const auto intervals = stored_intervals(server, count);
-  CHECK(intervals.at("plant-37") == 1000);
-  CHECK(intervals.at("plant-36") == 200);
-  CHECK(intervals.at("plant-38") == 200);
+  CHECK(intervals.at("plant.37") == 1000);
+  CHECK(intervals.at("plant.36") == 200);
+  CHECK(intervals.at("plant.38") == 200);
 
   // Each member's measurements: seq 1..published, each once, on its own
-  // subject; plant-37's last two a second apart; one correction, plant-5's.
+  // subject; plant.37's last two a second apart; one correction, plant.5's.
   const auto stored = stored_by_sensor(server);
   CHECK(stored.size() == static_cast<std::size_t>(count));
   int corrections = 0;
@@ -228,7 +229,7 @@ TEST_CASE(
     for (const auto& o : stored.at(id)) {
       if (o.contains("revision") && o.at("revision").to_number<int>() > 1) {
         ++corrections;
-        CHECK(id == "plant-5");
+        CHECK(id == "plant.5");
         CHECK(o.at("lecture_id").to_number<std::uint64_t>() == lecture);
         continue;
       }
@@ -241,7 +242,7 @@ TEST_CASE(
     CHECK(*unique.rbegin() == seqs.size());
   }
   CHECK(corrections == 1);
-  const auto& slow_series = stored.at("plant-37");
+  const auto& slow_series = stored.at("plant.37");
   REQUIRE(slow_series.size() >= 3);
   const auto last = iot::parse_rfc3339(slow_series.back().at("timestamp").as_string());
   const auto before =
@@ -260,20 +261,20 @@ TEST_CASE(
   {
     running_fleet fleet(server, dir, count);
     auto applied =
-        run_sim(server, dir, {"edit_config", "--sensorID", "plant-7", "--interval", "1s"});
+        run_sim(server, dir, {"edit_config", "--sensorID", "plant.7", "--interval", "1s"});
     REQUIRE_MESSAGE(applied.code == 0, applied.out << applied.err);
     fleet.stop();
   }
-  // Stored in plant-8's work queue, not confirmed: nobody runs it now.
+  // Stored in plant.8's work queue, not confirmed: nobody runs it now.
   auto queued = run_sim(
-      server, dir, {"edit_config", "--sensorID", "plant-8", "--interval", "2s", "--timeout", "1s"});
+      server, dir, {"edit_config", "--sensorID", "plant.8", "--interval", "2s", "--timeout", "1s"});
   CHECK(queued.code == 5);
 
   // No --interval: each member starts from its stored config.
   running_fleet again(server, dir, count, {"--log-level", "debug"});
-  CHECK(again.process.wait_for("plant-7: started: interval 1s", 5s, true));
-  CHECK(again.process.wait_for("plant-9: started: interval 200ms", 5s, true));
-  CHECK_MESSAGE(again.process.wait_for("plant-8: interval 200ms -> 2s", 15s, true),
+  CHECK(again.process.wait_for("plant.7: started: interval 1s", 5s, true));
+  CHECK(again.process.wait_for("plant.9: started: interval 200ms", 5s, true));
+  CHECK_MESSAGE(again.process.wait_for("plant.8: interval 200ms -> 2s", 15s, true),
                 again.process.err());
   again.stop();
   counts total;
@@ -281,25 +282,25 @@ TEST_CASE(
   const auto summaries = parse_summaries(again.process.out(), total, sensors);
   CHECK(sensors == count);
   CHECK(total.applied == 1);
-  CHECK(summaries.at("plant-8").applied == 1);
+  CHECK(summaries.at("plant.8").applied == 1);
   const auto intervals = stored_intervals(server, count);
-  CHECK(intervals.at("plant-7") == 1000);
-  CHECK(intervals.at("plant-8") == 2000);
-  CHECK(intervals.at("plant-9") == 200);
+  CHECK(intervals.at("plant.7") == 1000);
+  CHECK(intervals.at("plant.8") == 2000);
+  CHECK(intervals.at("plant.9") == 200);
 }
 
 namespace {
 
-// A pull consumer where plant-3's push consumer belongs: it cannot be
-// changed into the one plant-3 needs, so plant-3 cannot start.
-void occupy_plant_3_consumer(const nats_server& server) {
+// A pull consumer where the fleet's push consumer belongs: it cannot be
+// changed into the one the fleet needs, so the fleet cannot take commands.
+void occupy_fleet_consumer(const nats_server& server) {
   asio::io_context ioc;
   run_async(ioc, [&]() -> awaitable<void> {
     auto conn = co_await connect_to(server);
     nats_asio::jetstream js(conn);
     nats_asio::consumer_config cc;
-    cc.durable_name = "cmd-plant-3";
-    cc.filter_subject = "sensor.commands.plant-3";
+    cc.durable_name = "fleet-plant";
+    cc.filter_subject = "sensor.commands.plant.*";
     co_await js.async_ensure_consumer("SENSOR_STREAM", cc, use_awaitable);
   }());
 }
@@ -310,23 +311,33 @@ TEST_CASE("a fleet whose member cannot start stops, names the member and exits 1
   nats_server server;
   temp_dir dir;
   REQUIRE(run_sim(server, dir, {"provision"}).code == 0);
-  occupy_plant_3_consumer(server);
+  {
+    asio::io_context ioc;
+    run_async(ioc, [&]() -> awaitable<void> {
+      auto conn = co_await connect_to(server);
+      nats_asio::kv_bucket kv(nats_asio::jetstream(conn), "SENSOR_CONFIG");
+      co_await kv.async_put("plant.3.config", "not a config", use_awaitable);
+    }());
+  }
   child_process fleet(running_fleet::command(5, {"--interval", "200ms"}), dir.path(),
                       {{"NATS_URL", server.url()}});
   CHECK(fleet.wait(30s) == 1);
   const auto err = fleet.err();
-  CHECK(err.find("plant-3: cannot consume commands from SENSOR_STREAM") != std::string::npos);
+  CHECK_MESSAGE(
+      err.find("plant.3: config plant.3.config in bucket SENSOR_CONFIG does not decode") !=
+          std::string::npos,
+      err);
   CHECK(err.find("could not start") != std::string::npos);
   CHECK(fleet.out().find("summary") == std::string::npos);
 }
 
 TEST_CASE(
-    "a fleet publishes from every member before its command consumers exist; one that cannot "
+    "a fleet publishes from every member before its command consumer exists; one that cannot "
     "be created still stops it with exit code 1") {
   nats_server server;
   temp_dir dir;
   REQUIRE(run_sim(server, dir, {"provision"}).code == 0);
-  occupy_plant_3_consumer(server);
+  occupy_fleet_consumer(server);
   // --no-jitter: each member measures as soon as it is launched.
   child_process fleet(
       {sensor_bin(), "--sensorID", "plant", "--count", "5", "--no-jitter", "--interval", "200ms"},
@@ -334,12 +345,12 @@ TEST_CASE(
   CHECK(fleet.wait(30s) == 1);
   const auto err = fleet.err();
   const auto publishing = err.find("fleet publishing: 5 sensors after");
-  const auto refused = err.find("plant-3: cannot consume commands from SENSOR_STREAM");
+  const auto refused = err.find("plant: cannot consume commands from SENSOR_STREAM");
   REQUIRE_MESSAGE(publishing != std::string::npos, err);
   REQUIRE_MESSAGE(refused != std::string::npos, err);
   CHECK(publishing < refused);
   CHECK(err.find("fleet started") == std::string::npos);
-  // Each member measured before the consumers were created, and what it
+  // Each member measured before the consumer was created, and what it
   // measured was stored before the fleet stopped.
   const auto stored = stored_by_sensor(server);
   for (int k = 1; k <= 5; ++k) {
@@ -349,7 +360,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a command sent while a member's command consumer does not exist is applied once the fleet "
+    "a command sent while the fleet's command consumer does not exist is applied once the fleet "
     "creates it") {
   constexpr int count = 5;
   nats_server server;
@@ -358,32 +369,73 @@ TEST_CASE(
     running_fleet fleet(server, dir, count);
     fleet.stop();
   }
-  // plant-4 keeps its config but loses its consumer: the command waits in
+  // The fleet keeps its configs but loses its consumer: the command waits in
   // the work queue with no consumer at all.
   {
     asio::io_context ioc;
     run_async(ioc, [&]() -> awaitable<void> {
       auto conn = co_await connect_to(server);
       nats_asio::jetstream js(conn);
-      co_await js.async_delete_consumer("SENSOR_STREAM", "cmd-plant-4", use_awaitable);
+      co_await js.async_delete_consumer("SENSOR_STREAM", "fleet-plant", use_awaitable);
       auto info = co_await js.async_stream_info("SENSOR_STREAM", use_awaitable);
-      CHECK(info.state.consumer_count == count - 1);
+      CHECK(info.state.consumer_count == 0);
     }());
   }
   auto queued = run_sim(
-      server, dir, {"edit_config", "--sensorID", "plant-4", "--interval", "2s", "--timeout", "1s"});
+      server, dir, {"edit_config", "--sensorID", "plant.4", "--interval", "2s", "--timeout", "1s"});
   CHECK(queued.code == 5);
 
   running_fleet again(server, dir, count, {"--log-level", "debug"});
-  CHECK_MESSAGE(again.process.wait_for("plant-4: interval 200ms -> 2s", 15s, true),
+  CHECK_MESSAGE(again.process.wait_for("plant.4: interval 200ms -> 2s", 15s, true),
                 again.process.err());
   again.stop();
   counts total;
   int sensors = 0;
   const auto summaries = parse_summaries(again.process.out(), total, sensors);
   CHECK(total.applied == 1);
-  CHECK(summaries.at("plant-4").applied == 1);
-  CHECK(stored_intervals(server, count).at("plant-4") == 2000);
+  CHECK(summaries.at("plant.4").applied == 1);
+  CHECK(stored_intervals(server, count).at("plant.4") == 2000);
+}
+
+TEST_CASE(
+    "a command for a member the fleet does not have is kept as a dead letter and leaves the "
+    "work queue") {
+  nats_server server;
+  temp_dir dir;
+  running_fleet fleet(server, dir, 5);
+  // (iot-sim refuses a sensor without a stored config; this comes from elsewhere.)
+  {
+    asio::io_context ioc;
+    run_async(ioc, [&]() -> awaitable<void> {
+      auto conn = co_await connect_to(server);
+      nats_asio::jetstream js(conn);
+      co_await js.async_publish("sensor.commands.plant.9",
+                                R"({"command_id":1,"new_interval_milliseconds":1000})",
+                                use_awaitable);
+    }());
+  }
+  CHECK_MESSAGE(fleet.process.wait_for(
+                    "rejected the command on sensor.commands.plant.9 (stream sequence", 10s, true),
+                fleet.process.err());
+  // The member that exists still takes its commands.
+  auto applied = run_sim(server, dir, {"edit_config", "--sensorID", "plant.5", "--interval", "1s"});
+  CHECK_MESSAGE(applied.code == 0, applied.out << applied.err);
+  fleet.stop();
+
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect_to(server);
+    nats_asio::jetstream js(conn);
+    const auto letters =
+        co_await test_support::stored_payloads(js, "DEADLETTER", "sensor.deadletter.plant.9");
+    REQUIRE(letters.size() == 1);
+    const auto letter = boost::json::parse(letters[0]).as_object();
+    CHECK(letter.at("sensor_id") == "plant.9");
+    CHECK(letter.at("subject") == "sensor.commands.plant.9");
+    CHECK(std::string(letter.at("reason").as_string()).find("no member of fleet plant") == 0);
+    auto info = co_await js.async_stream_info("SENSOR_STREAM", use_awaitable);
+    CHECK(info.state.messages == 0);
+  }());
 }
 
 TEST_CASE("a fleet sharing one small buffer through a hung server loses no measurement") {
@@ -440,20 +492,20 @@ TEST_CASE("iot-sensor --metrics-listen: Prometheus metrics per member of a small
     auto r = test_support::curl(dir, {url});
     REQUIRE(r.status == 200);
     text = r.body;
-    if (text.find("iot_sensor_measurements_acknowledged_total{sensor=\"m-3\"} ") !=
+    if (text.find("iot_sensor_measurements_acknowledged_total{sensor=\"m.3\"} ") !=
             std::string::npos &&
-        text.find("iot_sensor_measurements_acknowledged_total{sensor=\"m-3\"} 0\n") ==
+        text.find("iot_sensor_measurements_acknowledged_total{sensor=\"m.3\"} 0\n") ==
             std::string::npos)
       break;
     std::this_thread::sleep_for(100ms);  // the next measurement is on its way
   }
-  for (const auto* line : {"iot_sensor_measurements_published_total{sensor=\"m-1\"} ",
-                           "iot_sensor_commands_total{sensor=\"m-2\",outcome=\"applied\"} 0",
+  for (const auto* line : {"iot_sensor_measurements_published_total{sensor=\"m.1\"} ",
+                           "iot_sensor_commands_total{sensor=\"m.2\",outcome=\"applied\"} 0",
                            "iot_sensor_sensors 3", "iot_sensor_buffer_capacity_measurements 10000",
                            "# TYPE iot_sensor_buffer_measurements gauge", "iot_nats_connected 1",
                            "iot_nats_reconnects_total 0"})
     CHECK_MESSAGE(text.find(line) != std::string::npos, line);
-  CHECK(text.find("iot_sensor_measurements_acknowledged_total{sensor=\"m-3\"} 0\n") ==
+  CHECK(text.find("iot_sensor_measurements_acknowledged_total{sensor=\"m.3\"} 0\n") ==
         std::string::npos);
 
   fleet.signal(SIGTERM);

@@ -81,6 +81,7 @@ TEST_CASE("every argument error: one line naming the program, exit code 2") {
   const std::string s = sensor_bin(), m = sim_bin(), v = test_support::server_bin();
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
       {{s, "--sensorID", "no spaces"}, "is invalid"},
+      {{s, "--sensorID", "plant.3"}, "names a fleet member: start the fleet with --sensorID plant"},
       {{s}, "--sensorID is required"},
       {{s, "--sensorID", "a", "--bogus"}, "--bogus"},
       {{s, "--sensorID", "a", "--history", "abc"}, "--history"},

@@ -165,10 +165,10 @@ TEST_CASE("REST API: sensors with config, last measurement and status; health; m
   auto all = api.get("/api/v1/sensors");
   CHECK(all.status == 200);
   CHECK(all.header("Content-Type") == "application/json");
-  CHECK(ids_of(all) == std::vector<std::string>{"s-1", "s-2", "t-1"});
+  CHECK(ids_of(all) == std::vector<std::string>{"s.1", "s.2", "t-1"});
   CHECK(json_of(all).at("next_cursor").is_null());
 
-  auto one = api.get("/api/v1/sensors/s-1");
+  auto one = api.get("/api/v1/sensors/s.1");
   REQUIRE(one.status == 200);
   auto s1 = json_of(one);
   CHECK(s1.at("status") == "online");
@@ -185,12 +185,12 @@ TEST_CASE("REST API: sensors with config, last measurement and status; health; m
 
   // Pages, by id, and a prefix.
   auto first = api.get("/api/v1/sensors?limit=2");
-  CHECK(ids_of(first) == std::vector<std::string>{"s-1", "s-2"});
-  CHECK(json_of(first).at("next_cursor") == "s-2");
-  auto second = api.get("/api/v1/sensors?limit=2&cursor=s-2");
+  CHECK(ids_of(first) == std::vector<std::string>{"s.1", "s.2"});
+  CHECK(json_of(first).at("next_cursor") == "s.2");
+  auto second = api.get("/api/v1/sensors?limit=2&cursor=s.2");
   CHECK(ids_of(second) == std::vector<std::string>{"t-1"});
   CHECK(json_of(second).at("next_cursor").is_null());
-  CHECK(ids_of(api.get("/api/v1/sensors?prefix=s-")) == std::vector<std::string>{"s-1", "s-2"});
+  CHECK(ids_of(api.get("/api/v1/sensors?prefix=s.")) == std::vector<std::string>{"s.1", "s.2"});
 
   // A sensor that stops goes offline after three intervals.
   single.signal(SIGTERM);
@@ -522,18 +522,18 @@ TEST_CASE("REST API: events live and resumed with Last-Event-ID across a restart
   // a sensor going offline.
   REQUIRE(ready(*api));
   auto all = follow_events(dir, api->url("/api/v1/events"));
-  auto one = follow_events(dir, api->url("/api/v1/events?sensor=v-1"));
+  auto one = follow_events(dir, api->url("/api/v1/events?sensor=v.1"));
   REQUIRE(all.wait_for("event: measurement\nid: ", 30s));
   REQUIRE(one.wait_for("event: measurement\nid: ", 30s));
   auto applied = api->get(
-      "/api/v1/sensors/v-2/config",
+      "/api/v1/sensors/v.2/config",
       {"-X", "PUT", "-H", "Content-Type: application/json", "-d", R"({"interval":"100ms"})"});
   CHECK(applied.status == 200);
   CHECK(all.wait_for("event: command_result\ndata: {\"command_uuid\":\"" +
                          std::string(json_of(applied).at("command_uuid").as_string()),
                      10s));
-  CHECK(one.out().find("command_result") == std::string::npos);  // v-2's, not v-1's
-  CHECK(one.out().find("\"sensor_id\":\"v-2\"") == std::string::npos);
+  CHECK(one.out().find("command_result") == std::string::npos);  // v.2's, not v.1's
+  CHECK(one.out().find("\"sensor_id\":\"v.2\"") == std::string::npos);
 
   // Two measurements at least (the members' first ones are spread over the
   // interval, so they need not have come yet), to check their ids follow.
@@ -561,9 +561,9 @@ TEST_CASE("REST API: events live and resumed with Last-Event-ID across a restart
   for (std::size_t i = 1; i < again.size(); ++i) CHECK(again[i] == again[i - 1] + 1);
 
   // A stopped sensor goes offline, as an event.
-  auto status = follow_events(dir, api->url("/api/v1/events?sensor=v-1"));
+  auto status = follow_events(dir, api->url("/api/v1/events?sensor=v.1"));
   // 15 of its measurements (1.5 s) first: the server looks at statuses every
-  // second, so it has seen v-1 online before it stops, whenever it started.
+  // second, so it has seen v.1 online before it stops, whenever it started.
   REQUIRE(eventually(
       [&] {
         const auto out = status.out();
@@ -575,7 +575,7 @@ TEST_CASE("REST API: events live and resumed with Last-Event-ID across a restart
       },
       10s));
   fleet.signal(SIGSTOP);
-  CHECK_MESSAGE(status.wait_for("event: sensor_status\ndata: {\"sensor_id\":\"v-1\","
+  CHECK_MESSAGE(status.wait_for("event: sensor_status\ndata: {\"sensor_id\":\"v.1\","
                                 "\"status\":\"offline\",\"previous\":\"online\"}",
                                 10s),
                 status.out());

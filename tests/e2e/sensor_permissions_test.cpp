@@ -190,6 +190,61 @@ TEST_CASE("sensor-1 under its own identity: measurements, the admin's commands, 
   CHECK_MESSAGE(log.find(" ERROR ") == std::string::npos, log);
 }
 
+TEST_CASE("a fleet under its own identity: its members' subjects, its one consumer, no more") {
+  temp_dir dir;
+  auto generated = run_program({"/bin/bash", gen_perms(), "--demo-passwords", "--listen", "",
+                                "--store-dir", "", "sensor-1", "--fleet", "plant"},
+                               dir.path());
+  REQUIRE_MESSAGE(generated.code == 0, generated.err);
+  nats_server_options o;
+  o.config_text = generated.out;
+  nats_server server(o);
+  auto provisioned = sim_as(server, dir, "admin", {"provision", "--sensorID", "plant.1"});
+  REQUIRE_MESSAGE(provisioned.code == 0, provisioned.err);
+  CHECK(provisioned.out.find("consumer fleet-plant delivers to _INBOX.plant.commands") !=
+        std::string::npos);
+
+  // --no-jitter: every member measures as soon as it starts.
+  child_process fleet(
+      {sensor_bin(), "--sensorID", "plant", "--count", "3", "--interval", "200ms", "--no-jitter"},
+      dir.path(), identity(server, "plant"));
+  REQUIRE_MESSAGE(fleet.wait_for("fleet started: 3 sensors", 15s, true), fleet.err());
+  auto applied =
+      sim_as(server, dir, "admin", {"edit_config", "--sensorID", "plant.2", "--interval", "1s"});
+  CHECK_MESSAGE(applied.code == 0, applied.out << applied.err);
+  CHECK(applied.out.find("applied by plant.2") != std::string::npos);
+
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect_as(server, "plant", "_INBOX.plant");
+    nats_asio::jetstream js(conn, patient);
+    nats_asio::publish_options po;
+    po.timeout = patient;
+    const auto start = clock::now();
+    for (const char* subject : {"sensor.measurements.sensor-1", "sensor.measurements.plant",
+                                "sensor.measurements.plant.1.x", "sensor.commands.plant.1"}) {
+      auto [ec, ack] = co_await js.async_publish(subject, "{}", po, as_tuple(use_awaitable));
+      CHECK_MESSAGE(ec == errc::permission_denied, subject << ": " << ec.message());
+    }
+    nats_asio::kv_bucket kv(js, "SENSOR_CONFIG");
+    auto [pec, rev] = co_await kv.async_put("sensor-1.config", "{}", as_tuple(use_awaitable));
+    CHECK_MESSAGE(pec == errc::permission_denied, pec.message());
+    CHECK(clock::now() - start < prompt * 5);
+  }());
+
+  fleet.signal(SIGTERM);
+  CHECK(fleet.wait(15s) == 0);
+  for (const std::string member : {"plant.1", "plant.2", "plant.3"}) {
+    INFO(member);
+    CHECK_MESSAGE(
+        !stored_messages(server, "MEASUREMENTS_STREAM", "sensor.measurements." + member).empty(),
+        fleet.out());
+  }
+  const auto log = fleet.err();
+  CHECK_MESSAGE(log.find("permission denied") == std::string::npos, log);
+  CHECK_MESSAGE(log.find(" ERROR ") == std::string::npos, log);
+}
+
 TEST_CASE("sensor-1's identity is refused sensor-2's subjects, at once and clearly") {
   temp_dir dir;
   nats_server server(secured(dir));

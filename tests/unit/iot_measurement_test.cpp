@@ -208,8 +208,9 @@ TEST_CASE("negative and fractional numbers where unsigned integers are required"
 TEST_CASE("schema, sensor id, time stamp and revision are checked") {
   CHECK(reject(with("schema", "2")) == R"(field "schema": unsupported schema 2 (expected 1))");
   CHECK(reject(with("schema", "0")) == R"(field "schema": unsupported schema 0 (expected 1))");
-  CHECK(reject(R"({"lecture_id":7,"sensor_id":"a b","lecture":"1"})") ==
-        R"(field "sensor_id": sensor id "a b" is invalid: use 1-64 characters of A-Z a-z 0-9 _ -)");
+  CHECK(
+      reject(R"({"lecture_id":7,"sensor_id":"a b","lecture":"1"})") ==
+      R"(field "sensor_id": sensor id "a b" is invalid: use 1-64 characters of A-Z a-z 0-9 _ -, or <fleet>.<member> for a fleet's)");
   CHECK(contains(reject(R"({"lecture_id":7,"sensor_id":"","lecture":"1"})"), "is invalid"));
   CHECK(contains(reject(with("timestamp", R"("2024-13-01T00:00:00Z")")),
                  R"(field "timestamp": "2024-13-01T00:00:00Z" is not an RFC 3339 time stamp)"));

@@ -93,8 +93,8 @@ TEST_CASE("values are checked") {
         R"(field "interval_ms": 0 ms is outside 1 ms - 24 h)");
   CHECK(reject(R"({"sensor_id":"s","interval_ms":86400001})") ==
         R"(field "interval_ms": 86400001 ms is outside 1 ms - 24 h)");
-  CHECK(contains(reject(R"({"sensor_id":"a.b","interval_ms":1000})"),
-                 R"(field "sensor_id": sensor id "a.b" is invalid)"));
+  CHECK(contains(reject(R"({"sensor_id":"a.b.c","interval_ms":1000})"),
+                 R"(field "sensor_id": sensor id "a.b.c" is invalid)"));
   CHECK(contains(reject(with("updated_at", R"("2024-02-30T00:00:00Z")")),
                  R"(field "updated_at": "2024-02-30T00:00:00Z" is not an RFC 3339 time stamp)"));
   CHECK(reject(with("last_command_id", "\"\xc3\x28\"")) ==

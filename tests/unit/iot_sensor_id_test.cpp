@@ -15,13 +15,27 @@ TEST_CASE("sensor ids of 1-64 characters of A-Z a-z 0-9 _ - are valid") {
   CHECK(is_valid_sensor_id(std::string(64, 'x')));
 }
 
+TEST_CASE("a fleet member's id is <fleet>.<member>, and names its fleet") {
+  CHECK(is_valid_sensor_id("plant.7"));
+  CHECK(is_valid_sensor_id("a_1.b-2"));
+  CHECK(is_valid_sensor_id(std::string(31, 'x') + "." + std::string(32, 'y')));  // 64 in all
+  CHECK(iot::fleet_of("plant.7") == "plant");
+  CHECK(iot::fleet_of("plant") == "");
+}
+
 TEST_CASE("invalid sensor ids are rejected with a reason naming the id and the rule") {
-  CHECK(sensor_id_error("a b") ==
-        R"(sensor id "a b" is invalid: use 1-64 characters of A-Z a-z 0-9 _ -)");
-  CHECK(sensor_id_error("") ==
-        R"(sensor id "" is invalid: use 1-64 characters of A-Z a-z 0-9 _ -)");
+  CHECK(
+      sensor_id_error("a b") ==
+      R"(sensor id "a b" is invalid: use 1-64 characters of A-Z a-z 0-9 _ -, or <fleet>.<member> for a fleet's)");
+  CHECK(
+      sensor_id_error("") ==
+      R"(sensor id "" is invalid: use 1-64 characters of A-Z a-z 0-9 _ -, or <fleet>.<member> for a fleet's)");
   CHECK(!is_valid_sensor_id(std::string(65, 'x')));
-  CHECK(!is_valid_sensor_id("a.b"));  // would add a subject token
+  CHECK(!is_valid_sensor_id("a.b.c"));  // a fleet member has two tokens, no more
+  CHECK(!is_valid_sensor_id("a."));
+  CHECK(!is_valid_sensor_id(".b"));
+  CHECK(!is_valid_sensor_id("a..b"));
+  CHECK(!is_valid_sensor_id(std::string(32, 'x') + "." + std::string(32, 'y')));  // 65 in all
   CHECK(!is_valid_sensor_id("a*"));
   CHECK(!is_valid_sensor_id("a>"));
   CHECK(!is_valid_sensor_id("a/b"));

@@ -35,3 +35,14 @@ TEST_CASE("a sensor's inbox prefix and command deliver subject are its own") {
   CHECK(iot::wire_names::inbox_prefix("sensor-1") == "_INBOX.sensor-1");
   CHECK(iot::wire_names::command_deliver_subject("sensor-1") == "_INBOX.sensor-1.commands");
 }
+
+TEST_CASE("a fleet's members share their fleet's consumer, inbox prefix and deliver subject") {
+  const iot::wire_names n;
+  CHECK(n.commands_of("plant.7") == "sensor.commands.plant.7");
+  CHECK(iot::wire_names::command_consumer("plant.7") == "fleet-plant");
+  CHECK(n.command_filter("plant.7") == "sensor.commands.plant.*");
+  CHECK(n.command_filter("plant") == "sensor.commands.plant");
+  CHECK(iot::wire_names::inbox_prefix("plant.7") == "_INBOX.plant");
+  CHECK(iot::wire_names::command_deliver_subject("plant.7") == "_INBOX.plant.commands");
+  CHECK(iot::wire_names::config_key("plant.7") == "plant.7.config");
+}

@@ -164,7 +164,7 @@ awaitable<json::object> events(const bench_env& env, const http_params& p, unsig
   for (std::size_t i = 0; i < p.event_clients; ++i) {
     std::string target = "/api/v1/events?";
     for (std::size_t k = 0; k < p.sensors_per_client; ++k)
-      target += (k ? "&" : "") + std::string("sensor=ev-") +
+      target += (k ? "&" : "") + std::string("sensor=ev.") +
                 std::to_string((i * p.sensors_per_client + k) % p.event_fleet + 1);
     asio::co_spawn(co_await asio::this_coro::executor,
                    event_client(port, std::move(target), i, t, open), asio::detached);
@@ -231,7 +231,7 @@ void run_http(bench_env& env, const http_params& p, const emit_fn& emit) {
         dir);
     run_coro(
         env.ioc,
-        wait_for_ok(port, "/api/v1/sensors/ev-" + std::to_string(p.event_fleet) + "/config", 300s),
+        wait_for_ok(port, "/api/v1/sensors/ev." + std::to_string(p.event_fleet) + "/config", 300s),
         330s);
     emit(run_coro(env.ioc, events(env, p, port, server),
                   std::chrono::seconds(p.event_settle_seconds + p.event_seconds + 60)));

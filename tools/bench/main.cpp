@@ -16,6 +16,7 @@
 
 #include "../../apps/common/cli_parse.hpp"
 #include "bench_env.hpp"
+#include "iot/duration.hpp"
 #include "json_line.hpp"
 #include "nats_server.hpp"
 #include "program_process.hpp"
@@ -151,6 +152,9 @@ int main(int argc, char** argv) {
                "fleet: run the fleets with --no-jitter (all members measure at once)");
   app.add_option("--measure-seconds", measure_seconds,
                  "fleet: length of the measuring window (default 20)");
+  std::string fleet_interval;
+  app.add_option("--fleet-interval", fleet_interval,
+                 "fleet, and command under load: the fleets' --interval (default 1s)");
   app.add_option("--sensor-bin", sensor_bin,
                  "iot-sensor to run (default: the one built beside this program, else "
                  "$IOT_SENSOR_BIN)")
@@ -234,6 +238,13 @@ int main(int argc, char** argv) {
   if (fleet_sizes) fleet.sizes = *fleet_sizes;
   fleet.jitter = !no_jitter;
   if (measure_seconds) fleet.measure_seconds = *measure_seconds;
+  if (!fleet_interval.empty()) {
+    if (auto e = iot::parse_duration(fleet_interval, fleet.interval); !e.empty())
+      return usage("--fleet-interval: " + e);
+    if (auto e = iot::interval_error(fleet.interval); !e.empty())
+      return usage("--fleet-interval: " + e);
+    cmd.load_interval = fleet.interval;
+  }
   if (databases) hist.databases = *databases;
   if (history_sensors) hist.sensors = *history_sensors;
   if (history_per_sensor) hist.per_sensor = *history_per_sensor;

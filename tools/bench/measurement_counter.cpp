@@ -1,5 +1,6 @@
 #include "measurement_counter.hpp"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -13,7 +14,8 @@ namespace asio = boost::asio;
 
 measurement_counter::measurement_counter(nats_asio::connection& conn,
                                          const std::string& measurements_subject)
-    : state_(std::make_shared<state>(conn.subscribe(measurements_subject + ".>"))) {
+    : state_(std::make_shared<state>(conn.subscribe(measurements_subject + ".>"),
+                                     measurements_subject.size() + 1)) {
   asio::co_spawn(conn.get_executor(), count(state_), asio::detached);
 }
 
@@ -47,8 +49,7 @@ asio::awaitable<void> measurement_counter::count(std::shared_ptr<state> s) {
   for (;;) {
     auto [ec, msg] = co_await s->sub.async_receive(asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;  // unsubscribed or closed
-    const auto dot = msg.subject.rfind('.');
-    std::string sensor = msg.subject.substr(dot == std::string::npos ? 0 : dot + 1);
+    std::string sensor = msg.subject.substr(std::min(s->prefix_size, msg.subject.size()));
     ++s->messages;
     ++s->window_messages;
     const auto now = std::chrono::steady_clock::now();

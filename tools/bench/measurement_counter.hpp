@@ -55,8 +55,9 @@ class measurement_counter {
     std::chrono::steady_clock::time_point first, last;
   };
   struct state {
-    explicit state(nats_asio::subscription s) : sub(std::move(s)) {}
+    state(nats_asio::subscription s, std::size_t prefix) : sub(std::move(s)), prefix_size(prefix) {}
     nats_asio::subscription sub;
+    std::size_t prefix_size;  // of "<measurements subject>.", before the sensor id
     std::unordered_set<std::string> seen;
     std::unordered_map<std::string, arrivals> window_seen;
     std::uint64_t messages = 0, window_messages = 0;

@@ -34,7 +34,8 @@ struct kv_params {
 struct command_params {
   std::size_t samples = 200;
   std::size_t load_samples = 200;
-  std::size_t fleet_size = 10000;  // the "under load" fleet; 0 skips that case
+  std::size_t fleet_size = 10000;                 // the "under load" fleet; 0 skips that case
+  std::chrono::milliseconds load_interval{1000};  // of the "under load" fleet
   std::chrono::seconds ready_limit{180};
 };
 

@@ -1,5 +1,7 @@
 #include "iot/wire.hpp"
 
+#include "iot/sensor_id.hpp"
+
 namespace iot {
 namespace {
 
@@ -37,14 +39,22 @@ std::string wire_names::config_key(std::string_view sensor) {
 }
 
 std::string wire_names::command_consumer(std::string_view sensor) {
-  std::string out = "cmd-";
-  out += sensor;
+  const auto fleet = fleet_of(sensor);
+  std::string out = fleet.empty() ? "cmd-" : "fleet-";
+  out += fleet.empty() ? sensor : fleet;
   return out;
 }
 
+std::string wire_names::command_filter(std::string_view sensor) const {
+  const auto fleet = fleet_of(sensor);
+  if (fleet.empty()) return commands_of(sensor);
+  return join(commands_subject, fleet) + ".*";
+}
+
 std::string wire_names::inbox_prefix(std::string_view sensor) {
+  const auto fleet = fleet_of(sensor);
   std::string out = "_INBOX.";
-  out += sensor;
+  out += fleet.empty() ? sensor : fleet;
   return out;
 }
 

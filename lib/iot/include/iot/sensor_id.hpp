@@ -1,4 +1,7 @@
-// Sensor identifiers: 1-64 characters of [A-Za-z0-9_-].
+// Sensor identifiers: 1-64 characters of [A-Za-z0-9_-], one subject token;
+// or a fleet member's "<fleet>.<member>", two such tokens (64 characters in
+// all), so that one consumer can take a whole fleet's commands
+// ("<commands subject>.<fleet>.*").
 #pragma once
 
 #include <string>
@@ -9,5 +12,9 @@ namespace iot {
 // Empty when `id` is valid, else a one-line reason naming the id.
 std::string sensor_id_error(std::string_view id);
 inline bool is_valid_sensor_id(std::string_view id) { return sensor_id_error(id).empty(); }
+
+// The fleet a valid member id belongs to ("plant" for "plant.7"); empty for
+// a sensor of its own.
+std::string_view fleet_of(std::string_view id);
 
 }  // namespace iot

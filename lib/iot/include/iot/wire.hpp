@@ -24,11 +24,16 @@ struct wire_names {
   std::string deadletter_of(std::string_view sensor) const;
   std::string events_of(std::string_view sensor) const;
   static std::string config_key(std::string_view sensor);  // "<sensor>.config"
-  // The sensor's durable command consumer.
-  static std::string command_consumer(std::string_view sensor);  // "cmd-<sensor>"
+  // The durable consumer through which the sensor receives its commands:
+  // "cmd-<sensor>"; for a fleet member ("<fleet>.<member>", sensor_id.hpp)
+  // "fleet-<fleet>", which the fleet's process shares.
+  static std::string command_consumer(std::string_view sensor);
+  // That consumer's filter: commands_of(sensor), or "<commands subject>.<fleet>.*".
+  std::string command_filter(std::string_view sensor) const;
   // Everything the sensor receives lives under its own inbox prefix, so that
-  // server permissions can keep other sensors from subscribing there.
-  static std::string inbox_prefix(std::string_view sensor);  // "_INBOX.<sensor>"
+  // server permissions can keep other sensors from subscribing there. A
+  // fleet member's is its fleet's: "_INBOX.<sensor or fleet>".
+  static std::string inbox_prefix(std::string_view sensor);
   // Where the command consumer pushes: stable, under the inbox prefix, and
   // outside the "<prefix>.<unique>.*" reply subjects.
   static std::string command_deliver_subject(std::string_view sensor);  // "<inbox>.commands"
