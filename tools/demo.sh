@@ -18,11 +18,19 @@ else
   meson setup build >/dev/null
 fi
 mkdir -p .data
-# Only what the demo runs; every 20th of ninja's "[done/total]" steps shown,
+# Only what the demo runs; every 10th of ninja's "[done/total]" steps shown
+# as it happens (read line by line: mawk would read its input in blocks),
 # the whole output in .data/build.log.
-if ! meson compile -C build iot-sensor iot-sim iot-server 2>&1 | tee .data/build.log |
-  awk -F'[][/]' '/^\[[0-9]+\/[0-9]+\]/ && $2 > 0 && ($2 % 20 == 0 || $2 == $3) {
-    printf "demo: built %d of %d steps\n", $2, $3; fflush() }'; then
+show_progress() {
+  local line
+  while IFS= read -r line; do
+    if [[ $line =~ ^\[([0-9]+)/([0-9]+)\] ]]; then
+      local step=${BASH_REMATCH[1]} total=${BASH_REMATCH[2]}
+      if ((step % 10 == 0 || step == total)); then echo "demo: built $step of $total steps"; fi
+    fi
+  done
+}
+if ! meson compile -C build iot-sensor iot-sim iot-server 2>&1 | tee .data/build.log | show_progress; then
   echo "demo: the build failed; the end of .data/build.log:" >&2
   tail -n 30 .data/build.log >&2
   exit 1
