@@ -12,10 +12,13 @@ http_port=${HTTP_PORT:-8080}
 echo "demo: the dashboard will be at http://127.0.0.1:$http_port/ (set up and build first)"
 bash tools/setup.sh
 echo "demo: building iot-sensor, iot-sim and iot-server in build/ (a first build takes a few minutes)"
+# Line tables only (-g1), as tools/test.sh builds build/: full debug
+# information is a third of the compile time (docs/performance.md, "Build
+# time"), and the code generated is the same.
 if [ -f build/meson-private/coredata.dat ]; then
   meson setup --reconfigure build >/dev/null
 else
-  meson setup build >/dev/null
+  meson setup build -Dcpp_args=-g1 >/dev/null
 fi
 mkdir -p .data
 # Only what the demo runs; every 10th of ninja's "[done/total]" steps shown
