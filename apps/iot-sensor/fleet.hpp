@@ -101,7 +101,7 @@ class fleet_runtime {
   std::optional<fleet_commands> commands_;      // a fleet's (one sensor has its own)
   nats_asio::detail::async_condition changed_;  // wakes wait_until()
   boost::asio::steady_timer provision_pause_;   // between provisioning attempts; halt() ends it
-  std::size_t running_ = 0;  // sensor loops still running (two per started sensor)
+  std::size_t running_ = 0;  // sensor loops still running, and a fleet's command routing
   bool start_failed_ = false;
   bool stopping_ = false;
 };
