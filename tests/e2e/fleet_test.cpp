@@ -14,6 +14,7 @@
 
 #include "child_process.hpp"
 #include "http_tools.hpp"
+#include "iot/command.hpp"
 #include "iot/sensor_config.hpp"
 #include "iot/timestamp.hpp"
 #include "nats_asio/jetstream.hpp"
@@ -436,6 +437,55 @@ TEST_CASE(
     auto info = co_await js.async_stream_info("SENSOR_STREAM", use_awaitable);
     CHECK(info.state.messages == 0);
   }());
+}
+
+TEST_CASE("a member applies its commands in the order sent, through the fleet's one consumer") {
+  nats_server server;
+  temp_dir dir;
+  running_fleet fleet(server, dir, 5, {"--interval", "200ms", "--log-level", "debug"});
+  // Sent back to back, without waiting for results: four to plant.2, one to
+  // plant.3 between them.
+  {
+    asio::io_context ioc;
+    run_async(ioc, [&]() -> awaitable<void> {
+      auto conn = co_await connect_to(server);
+      nats_asio::jetstream js(conn);
+      auto send = [&](const std::string& member, int ms, std::string uuid) {
+        iot::command c;
+        c.new_interval = std::chrono::milliseconds(ms);
+        c.command_uuid = std::move(uuid);
+        return js.async_publish("sensor.commands." + member, iot::encode(c), use_awaitable);
+      };
+      co_await send("plant.2", 300, "order-1");
+      co_await send("plant.2", 400, "order-2");
+      co_await send("plant.3", 700, "other-1");
+      co_await send("plant.2", 500, "order-3");
+      co_await send("plant.2", 600, "order-4");
+    }());
+  }
+  REQUIRE_MESSAGE(
+      fleet.process.wait_for("plant.2: interval 500ms -> 600ms (command order-4)", 15s, true),
+      fleet.process.err());
+  REQUIRE_MESSAGE(fleet.process.wait_for("plant.3: interval 200ms -> 700ms", 15s, true),
+                  fleet.process.err());
+  const auto log = fleet.process.err();
+  std::size_t at = 0;
+  for (const char* step : {"plant.2: interval 200ms -> 300ms (command order-1)",
+                           "plant.2: interval 300ms -> 400ms (command order-2)",
+                           "plant.2: interval 400ms -> 500ms (command order-3)",
+                           "plant.2: interval 500ms -> 600ms (command order-4)"}) {
+    const auto found = log.find(step, at);
+    CHECK_MESSAGE(found != std::string::npos, step);
+    if (found != std::string::npos) at = found;
+  }
+  fleet.stop();
+  counts total;
+  int sensors = 0;
+  const auto summaries = parse_summaries(fleet.process.out(), total, sensors);
+  CHECK(summaries.at("plant.2").applied == 4);
+  CHECK(summaries.at("plant.3").applied == 1);
+  CHECK(total.applied == 5);
+  CHECK(stored_intervals(server, 5).at("plant.2") == 600);
 }
 
 TEST_CASE("a fleet sharing one small buffer through a hung server loses no measurement") {
