@@ -22,6 +22,7 @@ fleet_commands::fleet_commands(sensor_context& context, std::string fleet,
     : ctx_(context),
       fleet_(std::move(fleet)),
       subject_prefix_(ctx_.settings.names.commands_of(fleet_) + "."),
+      consumer_(iot::wire_names::command_consumer(members.front()->id())),
       members_(members),
       log_(log),
       tasks_done_(ctx_.js.get_executor()) {}
@@ -30,7 +31,7 @@ asio::awaitable<bool> fleet_commands::subscribe(apps::start_retry& retry, const 
   // Room for every message the consumer may have out at once, so that none
   // is dropped for want of it.
   auto subscription = co_await subscribe_to_commands(
-      ctx_, fleet_ + ".1", apps::fleet_commands_in_flight, retry, log_, stopping);
+      ctx_, members_.front()->id(), apps::fleet_commands_in_flight, retry, log_, stopping);
   if (!subscription) co_return false;
   subscription_ = std::move(*subscription);
   co_return true;
@@ -105,11 +106,10 @@ asio::awaitable<void> fleet_commands::work(sensor_runtime& member) {
 // subject through a reply subject (see iot/command_fsm.hpp) and is ignored.
 asio::awaitable<void> fleet_commands::dead_letter(nats_asio::js_message msg) {
   const auto& names = ctx_.settings.names;
-  const auto consumer = iot::wire_names::command_consumer(fleet_ + ".1");
   const auto& meta = msg.metadata();
-  if (meta.stream != names.commands_stream || meta.consumer != consumer) {
+  if (meta.stream != names.commands_stream || meta.consumer != consumer_) {
     log_.warn("ignored a message on " + msg.subject() + " that did not come from consumer " +
-              consumer);
+              consumer_);
     co_return;
   }
   const auto named = std::string_view(msg.subject())
@@ -125,7 +125,7 @@ asio::awaitable<void> fleet_commands::dead_letter(nats_asio::js_message msg) {
   log_.warn("rejected the command on " + msg.subject() + " (stream sequence " +
             std::to_string(meta.stream_sequence) + "): " + letter.reason);
   nats_asio::publish_options po;
-  po.msg_id = letter.sensor_id + ":dl:" + std::to_string(meta.stream_sequence);
+  po.msg_id = iot::dead_letter_id(letter.sensor_id, meta.stream_sequence);
   auto [ec, ack] = co_await ctx_.js.async_publish(names.deadletter_of(letter.sensor_id),
                                                   iot::encode(letter), po, as_tuple(use_awaitable));
   if (ec) {  // kept: it comes back after ack_wait and is dead-lettered then

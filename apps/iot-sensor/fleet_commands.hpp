@@ -15,7 +15,6 @@
 #include <cstddef>
 #include <deque>
 #include <memory>
-#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -29,7 +28,8 @@ namespace sensor {
 
 class fleet_commands {
  public:
-  // `members` are the fleet's sensors, "<fleet>.1" ... "<fleet>.N" in order.
+  // `members` are the fleet's sensors, "<fleet>.1" ... "<fleet>.N" in order
+  // (at least one).
   fleet_commands(sensor_context& context, std::string fleet,
                  const std::vector<std::unique_ptr<sensor_runtime>>& members,
                  const apps::logger& log);
@@ -57,6 +57,7 @@ class fleet_commands {
   sensor_context& ctx_;
   std::string fleet_;
   std::string subject_prefix_;  // "<commands subject>.<fleet>."
+  std::string consumer_;        // "fleet-<fleet>"
   const std::vector<std::unique_ptr<sensor_runtime>>& members_;
   const apps::logger& log_;
   nats_asio::js_subscription subscription_;

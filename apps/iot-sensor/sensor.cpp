@@ -87,7 +87,7 @@ asio::awaitable<bool> sensor_runtime::start() {
   if (!subscribed) co_return false;
   const bool stored = co_await store_config();
   if (!stored) {
-    commands_.unsubscribe();
+    unsubscribe();
     co_return false;
   }
   co_return true;
@@ -156,7 +156,7 @@ asio::awaitable<bool> sensor_runtime::subscribe_commands() {
   auto commands =
       co_await subscribe_to_commands(ctx_, options_.sensor_id, 16, retry, log_, stopping_);
   if (!commands) co_return false;
-  commands_ = std::move(*commands);
+  commands_ = std::make_unique<nats_asio::js_subscription>(std::move(*commands));
   co_return true;
 }
 
@@ -232,7 +232,7 @@ asio::awaitable<void> sensor_runtime::measure_loop() {
 
 asio::awaitable<void> sensor_runtime::command_loop() {
   while (!stopping_) {
-    auto [ec, msg] = co_await commands_.async_receive(
+    auto [ec, msg] = co_await commands_->async_receive(
         asio::bind_cancellation_slot(stop_receiving_.slot(), as_tuple(use_awaitable)));
     if (ec) {
       if (!stopping_) log_.error("command consumer ended: " + ec.message());

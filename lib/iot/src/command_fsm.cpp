@@ -128,7 +128,7 @@ command_action command_fsm::dead_letter_action() const {
   a.letter.reason = reason_;
   a.letter.payload = msg_.payload;
   a.letter.received_at = msg_.received_at;
-  a.letter_id = sensor_id_ + ":dl:" + std::to_string(msg_.stream_sequence);
+  a.letter_id = dead_letter_id(sensor_id_, msg_.stream_sequence);
   return a;
 }
 

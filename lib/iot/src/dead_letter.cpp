@@ -48,6 +48,13 @@ std::string_view utf8_prefix(std::string_view s, std::size_t limit) {
 
 }  // namespace
 
+std::string dead_letter_id(std::string_view sensor_id, std::uint64_t stream_sequence) {
+  std::string id(sensor_id);
+  id += ":dl:";
+  id += std::to_string(stream_sequence);
+  return id;
+}
+
 std::string encode(const dead_letter& d) {
   boost::json::object o;
   o["sensor_id"] = d.sensor_id;

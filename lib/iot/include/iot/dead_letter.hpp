@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "iot/timestamp.hpp"
 
@@ -22,6 +23,10 @@ struct dead_letter {
   std::string payload;  // the bytes as received
   clock::time_point received_at{};
 };
+
+// The Nats-Msg-Id a dead letter is stored under: "<sensor_id>:dl:<stream
+// sequence>", so that a redelivered command is dead-lettered once.
+std::string dead_letter_id(std::string_view sensor_id, std::uint64_t stream_sequence);
 
 // {sensor_id, subject, stream_sequence, reason, received_at, payload_bytes,
 //  payload (when UTF-8) or payload_base64 (when not), truncated (when cut)}
