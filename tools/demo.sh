@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds, starts a local nats-server
 # (JetStream, loopback only, data in .data/ of this repository), runs the
-# sensor "sensor-1", a fleet of 20 (fleet.1 ... fleet.20) and iot-server
-# (its history in .data/iot.db, SQLite; the dashboard at /), shows the
-# history kept so far, then sensor-1's measurements live until Ctrl+C.
+# sensor "sensor-1" and a fleet of 20 (fleet.1 ... fleet.20) and shows
+# sensor-1's first measurement; then builds and starts iot-server (its history
+# in .data/iot.db, SQLite; the dashboard at /), shows the history kept so far,
+# then sensor-1's measurements live until Ctrl+C.
 #   tools/demo.sh [extra iot-sensor flags for sensor-1...]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+started=$SECONDS
 
 http_port=${HTTP_PORT:-8080}
 echo "demo: the dashboard will be at http://127.0.0.1:$http_port/ (set up and build first)"
-bash tools/setup.sh
-echo "demo: building iot-sensor, iot-sim and iot-server in build/ (a first build takes a few minutes)"
+# Only what the programs need: the test tools, clang and Chromium are for
+# tools/test.sh.
+bash tools/setup.sh --programs
 # Line tables only (-g1), as tools/test.sh builds build/: full debug
 # information is a third of the compile time (docs/performance.md, "Build
 # time"), and the code generated is the same.
@@ -21,9 +24,9 @@ else
   meson setup build -Dcpp_args=-g1 >/dev/null
 fi
 mkdir -p .data
-# Only what the demo runs; every 10th of ninja's "[done/total]" steps shown
-# as it happens (read line by line: mawk would read its input in blocks),
-# the whole output in .data/build.log.
+# build_targets TARGET...: builds only these, showing every 10th of ninja's
+# "[done/total]" steps as it happens (read line by line: mawk would read its
+# input in blocks); the whole output in .data/build.log.
 show_progress() {
   local line
   while IFS= read -r line; do
@@ -33,11 +36,16 @@ show_progress() {
     fi
   done
 }
-if ! meson compile -C build iot-sensor iot-sim iot-server 2>&1 | tee .data/build.log | show_progress; then
-  echo "demo: the build failed; the end of .data/build.log:" >&2
-  tail -n 30 .data/build.log >&2
-  exit 1
-fi
+build_targets() {
+  if ! meson compile -C build "$@" 2>&1 | tee .data/build.log | show_progress; then
+    echo "demo: the build failed; the end of .data/build.log:" >&2
+    tail -n 30 .data/build.log >&2
+    exit 1
+  fi
+}
+# The sensors first, so that a measurement shows while iot-server builds.
+echo "demo: building iot-sensor and iot-sim in build/ (a first build takes a few minutes)"
+build_targets iot-sensor iot-sim
 
 port=${NATS_PORT:-4222}
 server=$(command -v nats-server || echo /usr/sbin/nats-server)
@@ -77,9 +85,15 @@ for _ in $(seq 150); do
   build/apps/iot-sim get_config --sensorID sensor-1 >/dev/null 2>&1 && break
   sleep 0.1
 done
+echo "demo: nats-server on $NATS_URL (data in .data/), sensor-1 and fleet.1 ... fleet.20 running."
+echo "demo: sensor-1's latest measurement (iot-sim subscribe --sensorID sensor-1 --from last:1 --count 1):"
+build/apps/iot-sim subscribe --sensorID sensor-1 --from last:1 --count 1
+echo "demo: $((SECONDS - started)) s since tools/demo.sh started"
+echo "demo: building iot-server (the history, the REST API and the dashboard) while they run"
+build_targets iot-server
 build/apps/iot-server --db sqlite:.data/iot.db --http-listen "127.0.0.1:$http_port" --quiet &
 historian_pid=$!
-echo "demo: nats-server on $NATS_URL (data in .data/), sensor-1, fleet.1 ... fleet.20 and iot-server running."
+echo "demo: iot-server running."
 echo "demo: the dashboard: http://127.0.0.1:$http_port/"
 echo "demo: iot-server keeps every measurement in .data/iot.db; waiting for the first ones..."
 for _ in $(seq 100); do
