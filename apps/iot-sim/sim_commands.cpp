@@ -1,5 +1,6 @@
 #include "sim_commands.hpp"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -8,6 +9,7 @@
 #include <boost/json.hpp>
 #include <iomanip>
 #include <iostream>
+#include <vector>
 
 #include "../common/command_send.hpp"
 #include "../common/provision.hpp"
@@ -17,6 +19,7 @@
 #include "iot/duration.hpp"
 #include "iot/measurement.hpp"
 #include "iot/sensor_config.hpp"
+#include "iot/sensor_id.hpp"
 #include "nats_asio/connection.hpp"
 #include "nats_asio/jetstream.hpp"
 #include "nats_asio/kv_bucket.hpp"
@@ -388,11 +391,14 @@ awaitable<int> run_list(const apps::app_settings& s) {
     co_return fail(exit_code::failure, "bucket " + s.names.config_bucket + ": " + oec.message());
   auto [kec, keys] = co_await kv.async_keys(as_tuple(use_awaitable));
   if (kec) co_return fail(exit_code::failure, "listing keys: " + kec.message());
-  std::sort(keys.begin(), keys.end());
+  std::vector<std::string> ids;
+  for (const auto& key : keys)
+    if (key.ends_with(".config"))
+      ids.push_back(key.substr(0, key.size() - std::string_view(".config").size()));
+  std::sort(ids.begin(), ids.end(), iot::sensor_id_less);  // plant.2 before plant.10
   int listed = 0;
-  for (const auto& key : keys) {
-    if (!key.ends_with(".config")) continue;
-    const auto id = key.substr(0, key.size() - std::string_view(".config").size());
+  for (const auto& id : ids) {
+    const auto key = id + ".config";
     auto [gec, entry] = co_await kv.async_get(key, as_tuple(use_awaitable));
     if (gec == nats_asio::errc::key_not_found) continue;  // deleted since the listing
     ++listed;

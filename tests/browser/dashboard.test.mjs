@@ -77,6 +77,13 @@ test('a 20-sensor fleet appears with the right statuses', async () => {
   await page.locator('.fleet-row[data-sensor-id="gone"][data-status="offline"]').waitFor({ timeout: WAIT });
   await until(page, () => document.querySelector('.fleet-counts')?.dataset.online === '21');
   assert.match(await page.locator('.fleet-counts').textContent(), /22 sensors: 21 online, 1 offline, 0 unknown/);
+  // A fleet's members in the order of their numbers: f.2 before f.10.
+  const shown = await page.evaluate(() =>
+    [...document.querySelectorAll('.fleet-row[data-sensor-id]:not([hidden])')]
+      .sort((a, b) => Number(a.getAttribute('aria-rowindex')) - Number(b.getAttribute('aria-rowindex')))
+      .map((row) => row.dataset.sensorId)
+      .filter((id) => id.startsWith('f.')));
+  assert.deepEqual(shown.slice(0, 11), ['f.1', 'f.2', 'f.3', 'f.4', 'f.5', 'f.6', 'f.7', 'f.8', 'f.9', 'f.10', 'f.11']);
   // Search by id narrows the rows.
   await page.getByLabel('Search by id').fill('f.1');
   await until(page, () => document.querySelectorAll('.fleet-row[data-sensor-id]:not([hidden])').length === 11);

@@ -479,24 +479,30 @@ std::size_t occurrences(const std::string& text, const std::string& part) {
 
 }  // namespace
 
-TEST_CASE("list shows a sensor whose config does not decode as invalid, with the reason") {
+TEST_CASE(
+    "list shows a sensor whose config does not decode as invalid, with the reason, in id order") {
   nats_server server;
   temp_dir dir;
   provision(server, dir);
   put_key(server, "good.config", valid_config("good"));
   put_key(server, "broken.config", R"({"schema":1,"sensor_id":"broken"})");
   put_key(server, "garbled.config", "not json");
+  put_key(server, "f.10.config", valid_config("f.10"));
+  put_key(server, "f.2.config", valid_config("f.2"));
   auto listed = run_sim(server, dir, {"list"});
   CHECK(listed.code == 0);
   const auto lines = lines_of(listed.out);
-  REQUIRE_MESSAGE(lines.size() == 3, listed.out);
+  REQUIRE_MESSAGE(lines.size() == 5, listed.out);
   CHECK(lines[0].starts_with("broken "));
   CHECK(lines[0].find("invalid config: broken.config: ") != std::string::npos);
   CHECK(lines[0].find("interval_ms") != std::string::npos);  // what is wrong
-  CHECK(lines[1].starts_with("garbled "));
-  CHECK(lines[1].find("invalid config: garbled.config: ") != std::string::npos);
-  CHECK(lines[2].starts_with("good "));
-  CHECK(lines[2].find("interval 2s") != std::string::npos);
+  // A fleet's members by number: f.2 before f.10.
+  CHECK(lines[1].starts_with("f.2 "));
+  CHECK(lines[2].starts_with("f.10 "));
+  CHECK(lines[3].starts_with("garbled "));
+  CHECK(lines[3].find("invalid config: garbled.config: ") != std::string::npos);
+  CHECK(lines[4].starts_with("good "));
+  CHECK(lines[4].find("interval 2s") != std::string::npos);
 }
 
 TEST_CASE("subscribe shows what is not a schema 1 measurement as such, never with made-up values") {

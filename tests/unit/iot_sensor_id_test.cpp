@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "iot/sensor_id.hpp"
 
@@ -21,6 +23,18 @@ TEST_CASE("a fleet member's id is <fleet>.<member>, and names its fleet") {
   CHECK(is_valid_sensor_id(std::string(31, 'x') + "." + std::string(32, 'y')));  // 64 in all
   CHECK(iot::fleet_of("plant.7") == "plant");
   CHECK(iot::fleet_of("plant") == "");
+}
+
+TEST_CASE("sensor ids sort as people read them: a fleet's members by number") {
+  std::vector<std::string> ids{"plant.10", "sensor-1", "plant.2", "plant",    "plant.1",
+                               "plant.x",  "plant.02", "b.3",     "plant.100"};
+  std::sort(ids.begin(), ids.end(), iot::sensor_id_less);
+  // "plant.02" and "plant.x" are not numbered members: they sort as text.
+  CHECK(ids == std::vector<std::string>{"b.3", "plant", "plant.1", "plant.2", "plant.10",
+                                        "plant.100", "plant.02", "plant.x", "sensor-1"});
+  CHECK_FALSE(iot::sensor_id_less("plant.7", "plant.7"));
+  CHECK(iot::sensor_id_less("plant.9", "plant.10"));
+  CHECK_FALSE(iot::sensor_id_less("plant.10", "plant.9"));
 }
 
 TEST_CASE("invalid sensor ids are rejected with a reason naming the id and the rule") {

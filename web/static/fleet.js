@@ -23,8 +23,23 @@ function byNumber(x, y) {
   return a === b ? 0 : a < b ? -1 : 1;
 }
 
+// A fleet's members in the order of their numbers (plant.2 before plant.10),
+// other ids as text: [base, number] made once per sensor, so that sorting
+// 10 000 rows takes no string apart.
+function idOrder(id) {
+  const dot = id.lastIndexOf('.');
+  const member = id.slice(dot + 1);
+  return dot > 0 && /^[1-9][0-9]{0,14}$/.test(member) ? [id.slice(0, dot), Number(member)] : [id, 0];
+}
+
+function byId(a, b) {
+  const [x, y] = [a.idOrder, b.idOrder];
+  if (x[0] !== y[0]) return x[0] < y[0] ? -1 : 1;
+  return x[1] - y[1] || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
 const COLUMNS = [
-  { key: 'id', title: 'Sensor', cmp: (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) },
+  { key: 'id', title: 'Sensor', cmp: byId },
   { key: 'status', title: 'Status', cmp: (a, b) => a.status.localeCompare(b.status), volatile: true },
   { key: 'value', title: 'Last value', cmp: (a, b) => byNumber(a.value, b.value), volatile: true },
   { key: 'interval', title: 'Interval', cmp: (a, b) => byNumber(a.intervalMs, b.intervalMs), volatile: true },
@@ -36,6 +51,7 @@ function rowOf(s) {
   const m = s.last_measurement;
   return {
     id: s.id,
+    idOrder: idOrder(s.id),
     status: s.status,
     value: m ? m.value : null,
     text: value(m),
@@ -193,7 +209,7 @@ export function showFleet(container) {
   function entry(id) {
     let s = sensors.get(id);
     if (!s) {
-      s = { id, status: 'unknown', value: null, text: '', intervalMs: null, seenMs: null };
+      s = { id, idOrder: idOrder(id), status: 'unknown', value: null, text: '', intervalMs: null, seenMs: null };
       sensors.set(id, s);
       orderDirty = true;
     }

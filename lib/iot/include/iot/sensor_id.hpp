@@ -17,4 +17,9 @@ inline bool is_valid_sensor_id(std::string_view id) { return sensor_id_error(id)
 // a sensor of its own.
 std::string_view fleet_of(std::string_view id);
 
+// The order in which people read sensor ids: a fleet's members by their
+// numbers ("plant.2" before "plant.10"), all else as text. A strict weak
+// order on any strings, for std::sort.
+bool sensor_id_less(std::string_view a, std::string_view b);
+
 }  // namespace iot
