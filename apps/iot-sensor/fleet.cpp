@@ -227,7 +227,7 @@ asio::awaitable<int> fleet_runtime::run() {
   const bool failed = start_failed_;
   if (failed) {
     if (options_.count > 0)
-      log_.error("a sensor of the fleet could not start (see above); stopping the fleet");
+      log_.error("the fleet could not start (the reason is above); stopping it");
     halt();  // the error said it all
   }
   co_await wait_until([this] { return running_ == 0; });

@@ -38,7 +38,7 @@ std::string describe(const iot::measurement& m) {
 }
 
 // How long a fleet member waits before it tries a command again (apply_in_order).
-constexpr std::chrono::milliseconds retry_pause{1000};
+constexpr std::chrono::milliseconds command_retry_pause{1000};
 
 asio::awaitable<void> pause(std::chrono::milliseconds d) {
   asio::steady_timer t(co_await asio::this_coro::executor, d);
@@ -76,6 +76,7 @@ void sensor_runtime::stop() {
   if (stopping_) return;
   stopping_ = true;
   tick_.cancel();
+  if (retry_pause_) retry_pause_->cancel();
   stop_receiving_.emit(asio::cancellation_type::terminal);
 }
 
@@ -250,7 +251,10 @@ asio::awaitable<void> sensor_runtime::apply_in_order(nats_asio::js_message msg) 
       co_return;
     if (stopping_) co_return;                                 // redelivered after ack_wait
     co_await msg.async_in_progress(as_tuple(use_awaitable));  // still ours: not redelivered
-    co_await pause(retry_pause);
+    asio::steady_timer wait(co_await asio::this_coro::executor, command_retry_pause);
+    retry_pause_ = &wait;
+    co_await wait.async_wait(as_tuple(use_awaitable));
+    retry_pause_ = nullptr;
     if (stopping_) co_return;
   }
 }

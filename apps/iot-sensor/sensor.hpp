@@ -141,6 +141,9 @@ class sensor_runtime {
   simulated_probe probe_;
   boost::asio::steady_timer tick_;
   boost::asio::cancellation_signal stop_receiving_;
+  // apply_in_order's pause before a retry, while it lasts, so that stop()
+  // ends it (a pointer: a timer per fleet member would cost more).
+  boost::asio::steady_timer* retry_pause_ = nullptr;
   bool stopping_ = false;
   std::uint64_t seq_ = 0;
   sensor_summary summary_;
