@@ -54,7 +54,8 @@ TEST_CASE("iot-bench --smoke reports every scenario with its figures") {
 
   CHECK(by_scenario["publish"].size() == 2);  // one subject, many subjects
   for (const auto& o : by_scenario["publish"])
-    require_positive(o, {"raw_msgs_per_s", "library_msgs_per_s", "ratio", "messages", "window"});
+    require_positive(o, {"raw_msgs_per_s", "library_msgs_per_s", "ratio", "batch_msgs_per_s",
+                         "batch_ratio", "messages", "window"});
 
   for (const auto& o : by_scenario["kv"])
     require_positive(o, {"raw_get_p50_us", "library_get_p50_us", "raw_put_p50_us",

@@ -110,6 +110,57 @@ TEST_CASE("100000 async publishes are all acknowledged, none lost, none duplicat
   }());
 }
 
+TEST_CASE("a batch publish stores every message in order and completes once with each result") {
+  nats_server server;
+  asio::io_context ioc;
+  run_async(ioc, [&]() -> awaitable<void> {
+    auto conn = co_await connect_to(server, false);
+    nats_asio::jetstream js(conn);
+    co_await js.async_ensure_stream(stream("BATCH", "batch.>"), use_awaitable);
+    // More than the connection's window of 4 096: the rest wait for slots.
+    constexpr std::size_t total = 10000;
+    std::vector<nats_asio::outgoing_message> batch(total);
+    for (std::size_t i = 0; i < total; ++i) {
+      batch[i].subject = "batch." + std::to_string(i % 10);
+      batch[i].payload = std::to_string(i);
+      batch[i].options.msg_id = "b-" + std::to_string(i);
+    }
+    auto [ec, results] =
+        co_await js.async_publish_batch(std::move(batch), asio::as_tuple(use_awaitable));
+    CHECK(!ec);
+    REQUIRE(results.size() == total);
+    std::size_t in_order = 0;
+    for (std::size_t i = 0; i < total; ++i)
+      if (!results[i].error && results[i].ack.sequence == i + 1) ++in_order;
+    CHECK(in_order == total);
+    auto info = co_await js.async_stream_info("BATCH", use_awaitable);
+    CHECK(info.state.messages == total);
+
+    // Each message's own outcome; the batch's error is the first failure's.
+    std::vector<nats_asio::outgoing_message> mixed(3);
+    mixed[0].subject = "batch.new";
+    mixed[1].subject = "nostream.x";
+    mixed[2].subject = "batch.0";
+    mixed[2].options.msg_id = "b-0";  // stored above: a duplicate
+    auto [mec, mresults] =
+        co_await js.async_publish_batch(std::move(mixed), asio::as_tuple(use_awaitable));
+    CHECK(mec == errc::no_responders);
+    REQUIRE(mresults.size() == 3);
+    CHECK(!mresults[0].error);
+    CHECK(mresults[0].ack.sequence == total + 1);
+    CHECK(mresults[1].error == errc::no_responders);
+    CHECK(!mresults[2].error);
+    CHECK(mresults[2].ack.duplicate);
+    CHECK(mresults[2].ack.sequence == 1);
+
+    std::vector<nats_asio::outgoing_message> empty;  // named: no braced temporary in co_await
+    auto [eec, none] =
+        co_await js.async_publish_batch(std::move(empty), asio::as_tuple(use_awaitable));
+    CHECK(!eec);
+    CHECK(none.empty());
+  }());
+}
+
 TEST_CASE("a message id is stored once; expected-last-sequence guards order") {
   nats_server server;
   asio::io_context ioc;

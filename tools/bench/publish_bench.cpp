@@ -73,6 +73,8 @@ enum class variant {
   no_ack_timeout,       // coroutines, publish_options::timeout 0: no deadline to track
   request_only,         // coroutines doing connection::async_request, timeout 0: no
                         // window semaphore, no acknowledgment parsing
+  batches,              // jetstream::async_publish_batch, 16 batches of window/16 in
+                        // flight: one completion per batch, not per message
 };
 
 const char* name_of(variant v) {
@@ -89,6 +91,8 @@ const char* name_of(variant v) {
       return "no_ack_timeout";
     case variant::request_only:
       return "request_only";
+    case variant::batches:
+      return "batches";
   }
   return "";
 }
@@ -131,6 +135,21 @@ awaitable<run_result> library_run(const bench_env& env, const std::vector<std::s
       if (ec) ++failed;
     }
   };
+  // Batches: each lane publishes its next batch when the last one is over.
+  constexpr std::size_t lanes_of_batches = 16;
+  const std::size_t batch_size = std::max<std::size_t>(window / lanes_of_batches, 1);
+  auto batcher = [&]() -> awaitable<void> {
+    while (next < messages) {
+      std::vector<nats_asio::outgoing_message> batch(std::min(batch_size, messages - next));
+      for (auto& m : batch) {
+        m.subject = subjects[next++ % subjects.size()];
+        m.payload = payload;
+      }
+      auto [ec, results] =
+          co_await js.async_publish_batch(std::move(batch), as_tuple(use_awaitable));
+      for (const auto& r : results) failed += r.error ? 1 : 0;
+    }
+  };
   // The callback chain: each acknowledgment starts the next publish.
   std::function<void()> publish_next = [&] {
     if (next >= messages) {
@@ -145,12 +164,13 @@ awaitable<run_result> library_run(const bench_env& env, const std::vector<std::s
   };
   const auto start = std::chrono::steady_clock::now();
   const double cpu_start = own_cpu_seconds();
-  for (std::size_t w = 0; w < std::min(window, messages); ++w) {
+  const std::size_t lanes = how == variant::batches ? lanes_of_batches : std::min(window, messages);
+  for (std::size_t w = 0; w < lanes; ++w) {
     ++running;
     if (how == variant::callbacks) {
       publish_next();
     } else {
-      asio::co_spawn(ex, worker(), [&](std::exception_ptr) {
+      asio::co_spawn(ex, how == variant::batches ? batcher() : worker(), [&](std::exception_ptr) {
         if (--running == 0) all_done.cancel();
       });
     }
@@ -182,7 +202,7 @@ void run_publish(bench_env& env, const publish_params& p, const emit_fn& emit) {
     for (std::size_t i = 0; i < subject_count; ++i)
       subjects.push_back(subject_prefix + std::to_string(i + 1));
     std::vector<double> raw_rates, library_rates, raw_cpu, library_cpu, raw_server_cpu,
-        library_server_cpu;
+        library_server_cpu, batch_rates, batch_cpu;
     std::map<std::string, std::vector<double>> variant_rates, variant_cpu;
     std::size_t failed = 0;
     const double load = load_average();
@@ -216,6 +236,12 @@ void run_publish(bench_env& env, const publish_params& p, const emit_fn& emit) {
                      (raw_side ? "raw nats.c " : "library    ") +
                      std::to_string(static_cast<long>(r.msgs_per_s)) + " msgs/s");
       }
+      // The batch API, the library's fastest form, in every round too.
+      const auto batched = library_side(variant::batches);
+      batch_rates.push_back(rounded(batched.msgs_per_s, 0));
+      batch_cpu.push_back(batched.client_cpu_us_per_msg);
+      env.progress("publish: " + std::to_string(subject_count) + " subject(s), library batches " +
+                   std::to_string(static_cast<long>(batched.msgs_per_s)) + " msgs/s");
       if (!p.variants) continue;
       for (auto how : {variant::callbacks, variant::no_cancel_slot, variant::own_delivery_thread,
                        variant::no_ack_timeout, variant::request_only}) {
@@ -249,6 +275,11 @@ void run_publish(bench_env& env, const publish_params& p, const emit_fn& emit) {
     }
     o["raw_runs"] = boost::json::value_from(raw_rates);
     o["library_runs"] = boost::json::value_from(library_rates);
+    const double batches = median(batch_rates);
+    o["batch_msgs_per_s"] = rounded(batches, 0);
+    o["batch_ratio"] = rounded(ratio(batches, raw), 3);
+    o["batch_client_cpu_us_per_msg"] = rounded(median(batch_cpu), 2);
+    o["batch_runs"] = boost::json::value_from(batch_rates);
     if (p.variants) {
       boost::json::object rates, cpu;
       for (const auto& [name, values] : variant_rates) rates[name] = rounded(median(values), 0);
@@ -259,6 +290,7 @@ void run_publish(bench_env& env, const publish_params& p, const emit_fn& emit) {
     o["failed"] = failed;
     o["target_ratio"] = 0.9;
     o["meets_target"] = ratio(library, raw) >= 0.9;
+    o["batch_meets_target"] = ratio(batches, raw) >= 0.9;
     o["loadavg_1m"] = load;
     emit(std::move(o));
   }

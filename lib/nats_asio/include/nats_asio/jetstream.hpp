@@ -43,6 +43,20 @@ struct pub_ack {
   bool duplicate = false;  // the server had this msg_id already
 };
 
+// One message of a batch (jetstream::async_publish_batch).
+struct outgoing_message {
+  std::string subject;
+  std::string payload;
+  header_list headers;
+  publish_options options;
+};
+
+// What became of one message of a batch: stored (`ack`), or `error`.
+struct publish_result {
+  error_code error;
+  pub_ack ack;
+};
+
 // A message as a stream stores it.
 struct stored_message {
   std::string subject;
@@ -99,6 +113,27 @@ class jetstream {
           start_publish(std::move(subj), std::move(data), std::move(hdrs), std::move(opts), c);
         },
         token, std::string(subject), std::string(payload), headers, options);
+  }
+
+  // Publishes every message of `batch` as async_publish does (the same
+  // window, per-message timeouts and errors) and completes once, when each
+  // has its acknowledgment or its error. Handler:
+  // void(error_code, std::vector<publish_result>): the results in the
+  // batch's order; the error_code is the first failed message's (in that
+  // order), empty when every one was stored. For callers that publish many
+  // messages and need no coroutine frame or handler per message: the batch
+  // costs one post to the handler's executor, not one per message. An empty
+  // batch completes at once. The batch is moved in.
+  // Cancellation: none; each message has its own timeout.
+  template <typename Token = boost::asio::default_completion_token_t<executor_type>>
+  auto async_publish_batch(std::vector<outgoing_message> batch, Token&& token = {}) {
+    return boost::asio::async_initiate<Token, void(error_code, std::vector<publish_result>)>(
+        [this](auto handler, std::vector<outgoing_message> messages) {
+          auto c =
+              detail::make_completion<std::vector<publish_result>>(std::move(handler), executor_);
+          start_publish_batch(std::move(messages), c);
+        },
+        token, std::move(batch));
   }
 
   // Creates the stream, or updates it to `config`. Handler:
@@ -304,6 +339,8 @@ class jetstream {
   friend struct detail::access;
   void start_publish(std::string subject, std::string payload, header_list headers,
                      publish_options options, const detail::completion_ptr<pub_ack>& c);
+  void start_publish_batch(std::vector<outgoing_message> batch,
+                           const detail::completion_ptr<std::vector<publish_result>>& c);
   void start_ensure_stream(stream_config config, diagnostics* diag,
                            const detail::completion_ptr<stream_info>& c);
   void start_stream_info(std::string name, const detail::completion_ptr<stream_info>& c);
