@@ -38,6 +38,14 @@ const SAMPLER = `
   new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push([e.startTime, e.duration]); })
     .observe({ type: 'longtask', buffered: true });
   (function tick(t) { window.__frames.push(t); requestAnimationFrame(tick); })(performance.now());
+  // How often the event stream was lost (cut off by the server, or failed) and opened again.
+  window.__streamLost = 0;
+  document.addEventListener('DOMContentLoaded', () => {
+    const el = document.getElementById('connection');
+    if (!el) return;
+    new MutationObserver(() => { if (el.dataset.state !== 'open') window.__streamLost++; })
+      .observe(el, { attributes: true, attributeFilter: ['data-state'] });
+  });
 `;
 
 // Frame and long-task figures over [from, to) of the page's clock.
@@ -64,6 +72,14 @@ async function samplePage(page) {
   return page.evaluate(({ from }) => ({ frames: window.__frames, longTasks: window.__longTasks, from, to: performance.now() }), { from });
 }
 
+// Measurements iot-server has stored so far (its Prometheus counter): what
+// the fleet really published, to compare the events the page received with.
+async function storedSoFar(base) {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('iot_ingest_rows_total{outcome="stored"}'));
+  return line ? Number(line.split(' ').pop()) : NaN;
+}
+
 async function fleetFigures(context, base, ids) {
   // The dashboard.
   const page = await context.newPage();
@@ -86,10 +102,17 @@ async function fleetFigures(context, base, ids) {
   await page.locator('#connection[data-state="open"]').waitFor();
   log(`fleet page: first paint ${paint.toFixed(0)} ms, first rows ${firstRowsMs.toFixed(0)} ms, ${SENSORS} rows known at ${rowsKnownMs.toFixed(0)} ms; sampling ${SECONDS} s`);
   const eventsBefore = Number(await page.locator('.fleet').getAttribute('data-events'));
+  const lostBefore = await page.evaluate(() => window.__streamLost);
+  const storedBefore = await storedSoFar(base);
   const sample = await samplePage(page);
   const eventsAfter = Number(await page.locator('.fleet').getAttribute('data-events'));
+  const lostAfter = await page.evaluate(() => window.__streamLost);
+  const storedAfter = await storedSoFar(base);
+  const seconds = (sample.to - sample.from) / 1000;
   const updates = {
-    events_per_s: Math.round((eventsAfter - eventsBefore) / ((sample.to - sample.from) / 1000)),
+    events_per_s: Math.round((eventsAfter - eventsBefore) / seconds),
+    stored_per_s: Math.round((storedAfter - storedBefore) / seconds),
+    stream_lost: lostAfter - lostBefore,
     ...sampleStats(sample),
   };
   await page.close();
