@@ -8,7 +8,6 @@
 #   tools/demo.sh [extra iot-sensor flags for sensor-1...]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-started=$SECONDS
 
 http_port=${HTTP_PORT:-8080}
 echo "demo: the dashboard will be at http://127.0.0.1:$http_port/ (set up and build first)"
@@ -88,7 +87,7 @@ done
 echo "demo: nats-server on $NATS_URL (data in .data/), sensor-1 and fleet.1 ... fleet.20 running."
 echo "demo: sensor-1's latest measurement (iot-sim subscribe --sensorID sensor-1 --from last:1 --count 1):"
 build/apps/iot-sim subscribe --sensorID sensor-1 --from last:1 --count 1
-echo "demo: $((SECONDS - started)) s since tools/demo.sh started"
+echo "demo: $SECONDS s since tools/demo.sh started"
 echo "demo: building iot-server (the history, the REST API and the dashboard) while they run"
 build_targets iot-server
 build/apps/iot-server --db sqlite:.data/iot.db --http-listen "127.0.0.1:$http_port" --quiet &
